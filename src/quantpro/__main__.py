@@ -1,0 +1,3 @@
+from quantpro.cli import run
+
+run()

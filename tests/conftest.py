@@ -1,0 +1,50 @@
+"""Shared fixtures: a fake clock, isolated working directories, the real-data folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quantpro.clock import FakeClock
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_CANDLES = REPO.parent / "shared" / "data" / "quantopro-2026-01" / "candles"
+
+# Every environment variable QuantPro reads; tests start with none of them set.
+_QUANTPRO_ENV = (
+    "COINALYZE_API_KEY",
+    "COINALYZE_BASE_URL",
+    "QUANTPRO_RATE_LIMIT_CALLS",
+    "QUANTPRO_RATE_LIMIT_PERIOD",
+    "QUANTPRO_HTTP_TIMEOUT",
+    "QUANTPRO_SYMBOLS_TTL_HOURS",
+    "QUANTPRO_RESPONSE_TTL_MINUTES",
+    "QUANTPRO_CACHE_DIR",
+    "QUANTPRO_REFERENCE_EXCHANGES",
+    "QUANTPRO_LOG_FILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's settings, .env or quantpro.toml: each runs in its own directory."""
+    for name in _QUANTPRO_ENV:
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    yield
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def real_candles() -> Path:
+    if not REAL_CANDLES.is_dir():
+        pytest.skip(f"real candle sample not present at {REAL_CANDLES}")
+    return REAL_CANDLES
