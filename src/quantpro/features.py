@@ -1,21 +1,34 @@
 """Indicators computed once per market and shared by every strategy (the reference design's
 ``FeatureFactory.build_context`` and ``SharedContext``).
 
-SKELETON: the dataclass shapes below are the contract between this module and the strategies.
-``FeatureFactory.build_context`` is implemented by the market-data/indicator work.
+The dataclass shapes below are the contract between this module and the strategies: every array is
+aligned row for row with its timeframe's *closed* candles (the forming candle is never used), warm-up
+rows are NaN, and arrays are read-only views so a strategy cannot change what the next one reads.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from quantpro.models import Candles, FloatArray, MarketData
+from quantpro import indicators, market_data
+from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.errors import QuantProError
+from quantpro.models import TIMEFRAME_MS, Candles, FloatArray, MarketData, neutral_market_data
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from quantpro.derivatives import DerivativesComponent
     from quantpro.trendlines import TrendlineSet
+
+log = logging.getLogger(__name__)
+
+#: ``data_source(symbol, exchange)`` → that market's external data (the scanner wires the batch processor).
+DataSource = Callable[[str, str], MarketData]
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,83 @@ class SharedContext:
 
 
 class FeatureFactory:
-    """Builds a :class:`SharedContext` per market. SKELETON: implemented by the indicator work."""
+    """Builds a :class:`SharedContext` per market: closed candles, both timeframes' indicators, external data.
 
-    def build_context(self, *args: Any, **kwargs: Any) -> SharedContext:
-        raise NotImplementedError
+    ``data_source`` is the reference design's backward compatibility: when ``build_context`` is not
+    given ``external_data``, the market fetches its own through it (the scanner wires it to the batch
+    processor, so the same client, limiter and cache are used); without one the market is neutral.
+    """
+
+    def __init__(
+        self,
+        *,
+        data_source: DataSource | None = None,
+        htf_timeframe: str = "4h",
+        ltf_timeframe: str = "15m",
+        clock: Clock | None = None,
+    ) -> None:
+        for name, tf in (("htf_timeframe", htf_timeframe), ("ltf_timeframe", ltf_timeframe)):
+            if tf not in TIMEFRAME_MS:
+                raise ValueError(f"unknown {name} {tf!r}; valid timeframes are {', '.join(TIMEFRAME_MS)}")
+        self.data_source = data_source
+        self.htf_timeframe = htf_timeframe
+        self.ltf_timeframe = ltf_timeframe
+        self.clock: Clock = clock if clock is not None else SystemClock()
+
+    def build_context(
+        self,
+        symbol: str,
+        exchange: str,
+        ltf: Candles | pd.DataFrame,
+        htf: Candles | pd.DataFrame | None = None,
+        external_data: MarketData | None = None,
+        *,
+        scan_time_ms: int | None = None,
+        htf_resampled: bool | None = None,
+        stale: bool | None = None,
+    ) -> SharedContext:
+        """The shared context of one market. Inputs are never modified.
+
+        ``htf=None`` resamples the higher timeframe from the lower one (``htf_resampled`` then defaults
+        to True); ``stale`` defaults to the 4-interval rule on the closed LTF candles.
+        """
+        scan_ms = scan_time_ms if scan_time_ms is not None else now_ms(self.clock)
+        ltf_candles = market_data.closed_candles(self._candles(ltf, self.ltf_timeframe), scan_ms)
+        if htf is None:
+            resampled = market_data.resample(ltf_candles, self.htf_timeframe)
+            htf_candles = market_data.slice_candles(resampled, len(resampled))
+        else:
+            htf_candles = market_data.closed_candles(self._candles(htf, self.htf_timeframe), scan_ms)
+        return SharedContext(
+            symbol=symbol,
+            exchange=exchange,
+            ltf=indicators.compute_features(ltf_candles),
+            htf=indicators.compute_features(htf_candles),
+            htf_resampled=htf is None if htf_resampled is None else htf_resampled,
+            external_data=self._external(symbol, exchange, external_data),
+            scan_time_ms=scan_ms,
+            stale=market_data.is_stale(ltf_candles, scan_ms) if stale is None else stale,
+        )
+
+    @staticmethod
+    def _candles(value: Candles | pd.DataFrame, timeframe: str) -> Candles:
+        """Our candles as they are, a DataFrame converted (and repaired leniently) into new arrays."""
+        if isinstance(value, Candles):
+            if value.timeframe != timeframe:
+                raise ValueError(f"expected {timeframe} candles, got {value.timeframe}")
+            return value
+        return market_data.candles_from_frame(value, timeframe)
+
+    def _external(self, symbol: str, exchange: str, given: MarketData | None) -> MarketData:
+        """The given data, else the data source's, else neutral; a failing source degrades to neutral."""
+        if given is not None:
+            return given
+        if self.data_source is None:
+            return neutral_market_data("no external data")
+        try:
+            return self.data_source(symbol, exchange)
+        except QuantProError as exc:
+            log.warning("external data for %s %s failed: %s; scoring it neutral", symbol, exchange, exc)
+            data = neutral_market_data(f"data source failed: {exc}")
+            data["oi_metadata"]["degraded"] = True
+            return data
