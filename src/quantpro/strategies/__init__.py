@@ -1,0 +1,45 @@
+"""The strategy registry (STYLE.md habit 9): names as they appear in the feed → strategy classes.
+
+``--strategy all`` means every registered strategy; otherwise a comma list of names, matched without
+regard to case. An unknown name is a :class:`ConfigError` listing the valid ones.
+"""
+
+from __future__ import annotations
+
+from quantpro.errors import ConfigError
+from quantpro.strategies.base import ACTION_THRESHOLD, Strategy, run_strategy, validate_result
+from quantpro.strategies.breakout import Breakout
+from quantpro.strategies.breakout_v2 import BreakoutV2
+from quantpro.strategies.legacy import Legacy
+
+__all__ = [
+    "ACTION_THRESHOLD",
+    "STRATEGIES",
+    "Breakout",
+    "BreakoutV2",
+    "Legacy",
+    "Strategy",
+    "get_strategies",
+    "run_strategy",
+    "validate_result",
+]
+
+STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in (Legacy, Breakout, BreakoutV2)}
+
+
+def get_strategies(spec: str = "all") -> list[Strategy]:
+    """Instances of the strategies ``spec`` names (``"all"`` or ``"Legacy,breakoutv2"``), in the
+    order given, duplicates dropped."""
+    if spec.strip().lower() == "all":
+        return [cls() for cls in STRATEGIES.values()]
+    by_lower = {name.lower(): cls for name, cls in STRATEGIES.items()}
+    chosen: list[type[Strategy]] = []
+    for raw in spec.split(","):
+        name = raw.strip()
+        cls = by_lower.get(name.lower())
+        if cls is None:
+            valid = ", ".join(sorted(STRATEGIES))
+            raise ConfigError(f"unknown strategy {name!r}; valid names are {valid}")
+        if cls not in chosen:
+            chosen.append(cls)
+    return [cls() for cls in chosen]

@@ -1,0 +1,152 @@
+"""The strategy plug-in interface and the safe wrapper every call goes through (STYLE.md habit 8).
+
+A strategy is pure: it reads a :class:`SharedContext` and returns a :class:`StrategyResult`; it never
+mutates the context or its arrays. :func:`run_strategy` is the only way the scanner calls one. It
+guarantees the scan's promise that **every market gets one result per strategy**: an exception or an
+invalid result is logged as a warning and replaced by a WAIT whose reason starts with
+``"strategy error: "`` (score 0), rather than dropping the market's signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from quantpro.errors import StrategyError
+from quantpro.features import SharedContext
+from quantpro.models import Action, Bias, Setup, StrategyResult
+
+log = logging.getLogger(__name__)
+
+ACTION_THRESHOLD = 70.0  # the score at which a setup becomes an actionable LONG/SHORT
+
+
+class Strategy(ABC):
+    """A scoring strategy. Subclasses set ``name`` and ``strategy_type`` and implement ``analyze``."""
+
+    name: ClassVar[str]
+    strategy_type: ClassVar[str]  # the feed's meta.strategy_type: legacy | breakout | breakout_v2
+
+    @abstractmethod
+    def analyze(self, context: SharedContext) -> StrategyResult:
+        """Score one market. Must not mutate ``context``. Called through :func:`run_strategy`."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def run_strategy(strategy: Strategy, context: SharedContext) -> StrategyResult:
+    """Run ``strategy`` on ``context`` and return a validated, JSON-able result — never raise.
+
+    A strategy that raises or returns something invalid (NaN score, a LONG whose stop is above its
+    entry, a non-JSON detail, …) yields ``WAIT`` with ``reason="strategy error: …"`` and score 0, so the
+    market still has its one signal for this strategy and the scan goes on.
+    """
+    try:
+        return validate_result(strategy.analyze(context))
+    except Exception as exc:  # a plug-in must never take the scan down
+        log.warning(
+            "strategy %s failed on %s %s: %s: %s",
+            strategy.name,
+            context.exchange,
+            context.symbol,
+            type(exc).__name__,
+            exc,
+        )
+        return error_result(exc)
+
+
+def error_result(exc: BaseException) -> StrategyResult:
+    """The WAIT that stands in for a failed strategy call."""
+    reason = f"strategy error: {type(exc).__name__}: {exc}"
+    return StrategyResult(
+        action=Action.WAIT, bias=Bias.NONE, score=0.0, reason=reason, details={"reason": reason}
+    )
+
+
+def validate_result(result: StrategyResult) -> StrategyResult:
+    """Check a result's invariants and return a clean copy (score clamped to 0–100, JSON-able dicts).
+
+    Raises :class:`StrategyError` when the result cannot be trusted.
+    """
+    if not isinstance(result, StrategyResult):
+        raise StrategyError(f"analyze returned {type(result).__name__}, not StrategyResult")
+    action, bias = Action(result.action), Bias(result.bias)
+    score = _finite_number(result.score, "score")
+    _check_setup(action, result.setup)
+    if action is Action.WAIT and not result.reason:
+        raise StrategyError("a WAIT must say why (reason)")
+    composition = {
+        str(key): _finite_number(value, f"score_composition[{key}]")
+        for key, value in result.score_composition.items()
+    }
+    details = dict(to_jsonable(result.details))
+    details.setdefault("reason", result.reason)
+    return StrategyResult(
+        action=action,
+        bias=bias,
+        score=round(min(100.0, max(0.0, score)), 2),
+        setup=result.setup,
+        reason=result.reason,
+        details=details,
+        htf=dict(to_jsonable(result.htf)),
+        ltf=dict(to_jsonable(result.ltf)),
+        score_composition=composition,
+        rsi_visuals=dict(to_jsonable(result.rsi_visuals)),
+    )
+
+
+def _check_setup(action: Action, setup: Setup | None) -> None:
+    """WAIT has no setup; LONG/SHORT have one on their side with prices in the right order."""
+    if action is Action.WAIT:
+        if setup is not None:
+            raise StrategyError("a WAIT must not carry a setup")
+        return
+    if setup is None or setup.side != action.value:
+        raise StrategyError(f"a {action.value} needs a {action.value} setup, got {setup}")
+    prices = [_finite_number(getattr(setup, name), f"setup.{name}") for name in ("entry", "tp", "sl")]
+    if min(prices) <= 0:
+        raise StrategyError(f"setup prices must be > 0: {setup}")
+    ordered = (
+        setup.sl < setup.entry < setup.tp if action is Action.LONG else setup.tp < setup.entry < setup.sl
+    )
+    if not ordered:
+        raise StrategyError(f"{action.value} setup prices out of order: {setup}")
+    if _finite_number(setup.rr, "setup.rr") <= 0:
+        raise StrategyError(f"setup rr must be > 0: {setup}")
+
+
+def _finite_number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise StrategyError(f"{what} is not a number: {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise StrategyError(f"{what} is not finite: {number}")
+    return number
+
+
+def to_jsonable(value: Any) -> Any:
+    """A JSON-able copy: numpy scalars/arrays to Python, tuples to lists, NaN/±Inf to None.
+
+    Anything else (objects, sets, non-string keys) is a :class:`StrategyError`.
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(item) for item in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise StrategyError(f"non-string key in {value!r}")
+        return {key: to_jsonable(item) for key, item in value.items()}
+    raise StrategyError(f"not JSON-able: {type(value).__name__}")

@@ -1,0 +1,170 @@
+"""Scoring helpers shared by the three strategies: results, setups, readings, crossings, OBV, divergence.
+
+Sides are ``"LONG"``/``"SHORT"`` strings; ``sign(side)`` turns one into +1/−1 so every rule is written
+once for both sides.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from quantpro.derivatives import DerivativesComponent, Side
+from quantpro.features import TimeframeFeatures
+from quantpro.models import Action, Bias, FloatArray, IntArray, Setup, StrategyResult
+from quantpro.strategies.base import ACTION_THRESHOLD
+from quantpro.trendlines import Trendline, find_pivots
+
+DivergenceKind = Literal["regular", "hidden"]
+
+
+def sign(side: Side) -> float:
+    return 1.0 if side == "LONG" else -1.0
+
+
+def value_at(values: FloatArray, row: int) -> float | None:
+    """``values[row]`` as a float, or None when out of range or NaN (an indicator still warming up)."""
+    if not -len(values) <= row < len(values):
+        return None
+    number = float(values[row])
+    return number if math.isfinite(number) else None
+
+
+def readings(tf: TimeframeFeatures) -> dict[str, Any]:
+    """The key readings of a timeframe's last closed candle, for the feed's ``htf``/``ltf`` objects."""
+    fields = ("rsi", "ema50", "ema200", "adx", "atr")
+    out: dict[str, Any] = {name: _rounded(value_at(getattr(tf, name), -1)) for name in fields}
+    out["close"] = value_at(tf.candles.close, -1)
+    out["time"] = int(tf.candles.time[-1]) if len(tf) else None
+    out["candles"] = len(tf)
+    return out
+
+
+def _rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def wait(reason: str, *, bias: Bias = Bias.NONE, score: float = 0.0, **extra: Any) -> StrategyResult:
+    """A WAIT with its reason; ``extra`` fills the other result fields (details, htf, …)."""
+    return StrategyResult(action=Action.WAIT, bias=bias, score=score, reason=reason, **extra)
+
+
+def derivatives_points(derivatives: DerivativesComponent, side: Side) -> dict[str, float]:
+    """The derivatives component's entries in a ``score_composition`` (OI score, then adjustments)."""
+    points = {"derivatives_oi": derivatives.oi_score}
+    for name, value in derivatives.adjustments(side).items():
+        points[f"derivatives_{name}"] = value
+    return points
+
+
+def make_setup(side: Side, entry: float, sl: float, tp: float) -> Setup | str:
+    """A valid setup, or the reason there is none (a SHORT's target at or below zero, a degenerate stop)."""
+    values = (entry, sl, tp)
+    if not all(math.isfinite(value) for value in values):
+        return "setup prices are not finite"
+    if side == "SHORT" and tp <= 0:
+        return f"SHORT target {tp:.6g} at or below zero"
+    if entry <= 0 or sl <= 0:
+        return "setup prices at or below zero"
+    risk, reward = sign(side) * (entry - sl), sign(side) * (tp - entry)
+    if risk <= 0 or reward <= 0:
+        return "stop or target on the wrong side of the entry"
+    return Setup(side=side, entry=entry, tp=tp, sl=sl, rr=round(reward / risk, 4))
+
+
+def decide(side: Side, setup: Setup | str, composition: dict[str, float], **extra: Any) -> StrategyResult:
+    """LONG/SHORT when the setup is valid and the score reaches 70; otherwise WAIT saying why."""
+    score = round(sum(composition.values()), 4)
+    bias = Bias(side)
+    if isinstance(setup, str):
+        return wait(setup, bias=bias, score=score, score_composition=composition, **extra)
+    if score < ACTION_THRESHOLD:
+        reason = f"score {score:.1f} below {ACTION_THRESHOLD:.0f}"
+        return wait(reason, bias=bias, score=score, score_composition=composition, **extra)
+    action = Action(side)
+    return StrategyResult(
+        action=action, bias=bias, score=score, setup=setup, score_composition=composition, **extra
+    )
+
+
+def crossing_rows(rsi: FloatArray, line: Trendline, since: int) -> IntArray:
+    """Rows ``r > since`` where RSI crosses the line in its breaking direction (up through resistance,
+    down through support): at or beyond it at ``r`` and on the other side at ``r − 1``."""
+    rows = np.arange(max(since + 1, 1), len(rsi), dtype=np.int64)
+    if rows.size == 0:
+        return rows
+    direction = 1.0 if line.kind == "resistance" else -1.0
+    now = direction * (rsi[rows] - line.values_at(rows))
+    before = direction * (rsi[rows - 1] - line.values_at(rows - 1))
+    return rows[(now > 0) & (before <= 0)]
+
+
+def last_crossing(rsi: FloatArray, line: Trendline) -> int | None:
+    """The most recent breaking crossing after the line's second pivot, or None."""
+    rows = crossing_rows(rsi, line, line.end)
+    return int(rows[-1]) if rows.size else None
+
+
+def side_of(line: Trendline) -> Side:
+    """Breaking resistance is a LONG, breaking support a SHORT."""
+    return "LONG" if line.kind == "resistance" else "SHORT"
+
+
+def past_line(rsi: FloatArray, line: Trendline, row: int) -> float:
+    """How far RSI is beyond the line at ``row`` in the breaking direction (negative = not broken)."""
+    direction = 1.0 if line.kind == "resistance" else -1.0
+    return direction * (float(rsi[row]) - line.value_at(row))
+
+
+def obv_strength(tf: TimeframeFeatures, bars: int = 14) -> float | None:
+    """The OBV least-squares slope over the last ``bars`` rows divided by their mean volume.
+
+    Unitless (OBV per bar ÷ volume per bar, within −1…+1 for a straight run), so a coin trading 1e6×
+    the volume of another scores the same; the owner's first version scored raw OBV units.
+    """
+    obv = tf.obv[-bars:]
+    volume = tf.candles.volume[-bars:]
+    if len(obv) < bars or not np.isfinite(obv).all():
+        return None
+    mean_volume = float(volume.mean())
+    if not math.isfinite(mean_volume) or mean_volume <= 0:
+        return None
+    slope = float(np.polyfit(np.arange(bars, dtype=np.float64), obv, 1)[0])
+    return slope / mean_volume
+
+
+def divergence(tf: TimeframeFeatures, side: Side, kind: DivergenceKind, window: int = 50) -> bool:
+    """Whether the last two price pivots in ``window`` bars diverge from RSI, in ``side``'s favour.
+
+    Bullish (``side="LONG"``) looks at lows: regular = price lower low, RSI higher low; hidden = price
+    higher low, RSI lower low. Bearish mirrors it on highs. Needs two confirmed pivots (k = 3).
+    """
+    start = max(0, len(tf) - window)
+    price = (tf.candles.low if side == "LONG" else tf.candles.high)[start:]
+    rsi = tf.rsi[start:]
+    highs, lows = find_pivots(price, 3)
+    pivots = lows if side == "LONG" else highs
+    pivots = pivots[np.isfinite(rsi[pivots])]
+    if pivots.size < 2:
+        return False
+    first, second = int(pivots[-2]), int(pivots[-1])
+    direction = sign(side)  # LONG: lows; "lower" means −direction
+    price_further = direction * (price[first] - price[second]) > 0  # LONG: lower low
+    rsi_further = direction * (rsi[first] - rsi[second]) > 0  # LONG: RSI lower low
+    return (
+        bool(price_further and not rsi_further)
+        if kind == "regular"
+        else bool(rsi_further and not price_further)
+    )
+
+
+def atr_at(tf: TimeframeFeatures, row: int = -1) -> float | None:
+    """ATR at ``row`` when it is a usable (finite, positive) distance."""
+    atr = value_at(tf.atr, row)
+    return atr if atr is not None and atr > 0 else None
+
+
+def clip01(value: float) -> float:
+    return min(1.0, max(0.0, value))
