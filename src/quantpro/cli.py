@@ -10,13 +10,19 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, QuantProError
+from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, NoMarketsError, QuantProError
+
+if TYPE_CHECKING:
+    from quantpro.settings import Settings
 
 log = logging.getLogger("quantpro.cli")
+
+#: The demo's simulator quota: 400 units per 10 s, so a demo scan never waits long.
+DEMO_CALLS, DEMO_PERIOD, DEMO_KEY = 400, 10.0, "quantpro-demo-key"
 
 EXIT_OK, EXIT_NO_FEED, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -73,18 +79,58 @@ def scan(
     cache_dir: CacheDirOption = None,
 ) -> int:
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed."""
-    raise _not_built("scan")
+    from quantpro.settings import load_settings
+
+    settings = load_settings(cache_dir=cache_dir)
+    return _scan_and_render(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
+
+
+def _scan_and_render(settings: Settings, data_dir: Path, **options: Any) -> int:
+    """Run a scan with a progress display on stderr and the results on stdout."""
+    from rich.console import Console
+
+    from quantpro.display import ApiProgress, render_outcome
+    from quantpro.logs import configure_logging, stderr_console
+    from quantpro.scanner import run_scan
+
+    secret = settings.api_key.get_secret_value() if settings.api_key else None
+    configure_logging(_STATE["verbosity"], settings.log_file, [secret] if secret else [])
+    progress = ApiProgress(stderr_console(), settings.rate_limit_calls, settings.rate_limit_period)
+    with progress.running():
+        outcome = run_scan(settings, data_dir, progress=progress, **options)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=160)  # a pipe or a file: don't fold the table
+    render_outcome(outcome, console)
+    return outcome.exit_code
 
 
 @app.command()
 def demo(
-    markets: Annotated[int, typer.Option("--markets", min=1, help="How many sample markets.")] = 40,
+    markets: Annotated[int, typer.Option("--markets", min=1, max=126, help="How many sample markets (1-126).")] = 40,
     directory: Annotated[Path, typer.Option("--dir", help="Where the sample candles go.")] = Path(
         "quantpro-demo"
     ),
 ) -> int:
     """Generate sample candles, start the simulator in-process and run a full scan against it."""
-    raise _not_built("demo")
+    from quantpro.clock import SystemClock, now_ms
+    from quantpro.demo_data import generate_demo_universe
+    from quantpro.settings import load_settings
+    from quantpro.simulator import SimulatorConfig, start_simulator
+
+    written = generate_demo_universe(directory, markets, now_ms=now_ms(SystemClock()))
+    log.info("wrote %d sample markets into %s", len(written), directory)
+    config = SimulatorConfig(calls=DEMO_CALLS, period=DEMO_PERIOD, api_keys=frozenset({DEMO_KEY}))
+    with start_simulator(config, port=0) as sim:
+        log.info("Coinalyze simulator on %s (%d units per %g s)", sim.base_url, DEMO_CALLS, DEMO_PERIOD)
+        settings = load_settings(
+            api_key=DEMO_KEY,
+            base_url=sim.base_url,
+            rate_limit_calls=DEMO_CALLS,
+            rate_limit_period=DEMO_PERIOD,
+            cache_dir=directory,
+        )
+        return _scan_and_render(settings, directory)
 
 
 @app.command()
@@ -100,7 +146,24 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> int:
     """Run the Coinalyze simulator until stopped; prints its base URL."""
-    raise _not_built("simulate")
+    import threading
+
+    from quantpro.simulator import SimulatorConfig, start_simulator
+
+    config = SimulatorConfig(
+        calls=calls, period=period, api_keys=frozenset(api_key or ()), fault_rate=fault_rate, seed=seed
+    )
+    try:
+        running = start_simulator(config, host=host, port=port)
+    except OSError as exc:
+        raise ConfigError(f"the simulator cannot listen on {host}:{port}: {exc}") from exc
+    with running:
+        print(running.base_url, flush=True)
+        try:
+            threading.Event().wait()  # serve until Ctrl-C
+        except KeyboardInterrupt:
+            log.info("simulator stopped")
+    return EXIT_OK
 
 
 @app.command()
@@ -111,13 +174,59 @@ def resolve(
     cache_dir: CacheDirOption = None,
 ) -> int:
     """Print the Coinalyze symbol and status for one market."""
-    raise _not_built("resolve")
+    import orjson
+
+    from quantpro.coinalyze.resolver import get_resolver
+    from quantpro.errors import CoinalyzeError
+    from quantpro.logs import register_secret
+    from quantpro.settings import load_settings
+
+    settings = load_settings(cache_dir=cache_dir)
+    register_secret(settings.api_key_value())
+    try:
+        coinalyze_symbol, status = get_resolver(settings).resolve(symbol, exchange)
+    except AuthenticationError:
+        raise
+    except CoinalyzeError as exc:
+        log.error("could not load the Coinalyze symbol catalogue: %s", exc)
+        return EXIT_NO_FEED
+    if as_json:
+        payload = {
+            "symbol": symbol,
+            "exchange": exchange,
+            "coinalyze_symbol": coinalyze_symbol,
+            "status": status,
+        }
+        print(orjson.dumps(payload).decode())
+    else:
+        print(f"{symbol} {exchange} → {coinalyze_symbol} ({status})")
+    return EXIT_OK
 
 
 @symbols_app.command("refresh")
 def symbols_refresh(cache_dir: CacheDirOption = None) -> int:
     """Force a refresh of the symbol cache."""
-    raise _not_built("symbols refresh")
+    from quantpro.coinalyze.resolver import get_resolver
+    from quantpro.errors import CoinalyzeError
+    from quantpro.logs import register_secret
+    from quantpro.settings import load_settings
+
+    settings = load_settings(cache_dir=cache_dir)
+    register_secret(settings.api_key_value())
+    resolver = get_resolver(settings)
+    try:
+        resolver.fetch_symbols()
+    except AuthenticationError:
+        raise
+    except CoinalyzeError as exc:
+        log.error("could not refresh the Coinalyze symbol catalogue: %s", exc)
+        return EXIT_NO_FEED
+    print(
+        f"Refreshed {resolver.cache_file}: {len(resolver.symbol_map)} markets on "
+        f"{len(resolver.exchanges)} exchanges, {resolver.candidate_count()} perpetual stable-margined "
+        f"candidates, {len(resolver.aggregated_symbols)} aggregated symbols"
+    )
+    return EXIT_OK
 
 
 @app.command()
@@ -133,7 +242,35 @@ def download(
     candles: Annotated[int, typer.Option("--candles", min=50)] = 500,
 ) -> int:
     """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR."""
-    raise _not_built("download")
+    import os
+
+    from rich.console import Console
+
+    from quantpro.clock import SystemClock
+    from quantpro.download import DownloadRequest, exchange_url_overrides, parse_venues
+    from quantpro.download import download as run_download
+    from quantpro.download.render import DownloadProgress, summary_table
+    from quantpro.logs import stderr_console
+    from quantpro.settings import load_settings
+
+    venues = parse_venues(exchange)
+    wanted = [s.strip() for s in symbols.split(",") if s.strip()] if symbols else None
+    request = DownloadRequest(
+        data_dir=data_dir,
+        venues=venues,
+        timeframes=tuple(dict.fromkeys((ltf, htf))),
+        candles=candles,
+        top=top,
+        symbols=wanted,
+        url_overrides=exchange_url_overrides(os.environ),
+        timeout_s=load_settings().http_timeout,
+    )
+    request.validate()
+    progress = DownloadProgress(stderr_console(), venues)
+    with progress.running():
+        report = run_download(request, SystemClock(), progress=progress)
+    Console(highlight=False, soft_wrap=True).print(summary_table(report))
+    return EXIT_NO_FEED if report.all_failed else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
-    except FeedWriteError as exc:
+    except (FeedWriteError, NoMarketsError) as exc:
         log.error("%s", exc)
         return EXIT_NO_FEED
     return result if isinstance(result, int) else EXIT_OK

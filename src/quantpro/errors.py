@@ -6,6 +6,7 @@ QuantProError
 ├── DataFileError             malformed candle file → skipped and reported
 ├── StrategyError             a strategy raised or returned an invalid result → that result dropped, logged
 ├── FeedWriteError            feed not written → exit 1, previous feed untouched
+├── NoMarketsError            no valid market in DATA_DIR → exit 1, no feed
 └── CoinalyzeError            .endpoint, .status_code
     ├── TemporaryError        retried (bounded), then the batch degrades
     │   ├── RateLimitError    .retry_after: float | None
@@ -47,6 +48,10 @@ class StrategyError(QuantProError):
 
 class FeedWriteError(QuantProError):
     """The feed could not be written (exit code 1); the previous feed is untouched."""
+
+
+class NoMarketsError(QuantProError):
+    """DATA_DIR holds no valid market, so there is nothing to scan and no feed (exit code 1)."""
 
 
 class CoinalyzeError(QuantProError):

@@ -14,15 +14,14 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-import numpy as np
 import orjson
 
 from quantpro.errors import FeedWriteError, StrategyError
+from quantpro.jsonsafe import jsonable
 from quantpro.models import Action, StrategyResult
 from quantpro.storage import atomic_write_bytes, dumps_json
 from quantpro.symbols import parse_local_symbol
@@ -151,28 +150,8 @@ def run_status(markets_needing_data: int, degraded: int) -> RunStatus:
 # -- sanitising -------------------------------------------------------------------------------------
 
 
-def sanitize(value: Any) -> Any:
-    """A JSON-ready copy of ``value``: non-finite floats → ``None``, numpy scalars and arrays →
-    Python, enums → their value, tuples → lists, mapping keys → ``str``.
-
-    Anything else that JSON cannot hold raises ``TypeError`` naming its type, so a strategy that puts
-    an object in its details fails loudly in tests instead of writing something unreadable.
-    """
-    if value is None or isinstance(value, str | bool):
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(value, float):  # numpy's float64 too: it subclasses float
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, int):
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(value, Mapping):
-        return {str(k.value if isinstance(k, Enum) else k): sanitize(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [sanitize(v) for v in value]
-    if isinstance(value, np.generic | np.ndarray):
-        return sanitize(value.tolist())
-    if isinstance(value, Enum):
-        return sanitize(value.value)
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable: {value!r}")
+#: Kept under its old name: the feed's converter is the shared one.
+sanitize = jsonable
 
 
 # -- signals ----------------------------------------------------------------------------------------
@@ -324,11 +303,11 @@ def build_feed(signals: Iterable[dict[str, Any]], run: RunSummary, *, last_updat
     feed = {
         "schema_version": SCHEMA_VERSION,
         "last_updated": int(last_updated_ms),
-        "run": run.to_dict(),
+        "run": jsonable(run.to_dict()),
         "signals": sort_signals(signals),
     }
-    clean: dict[str, Any] = sanitize(feed)
-    return clean
+    # Signals are JSON-ready from build_signal; only the run block needs converting.
+    return feed
 
 
 def _invariant_problems(feed: Mapping[str, Any]) -> list[str]:
@@ -366,7 +345,7 @@ def write_feed(path: Path, feed: dict[str, Any]) -> None:
     if problems:
         raise FeedWriteError(f"refusing to write an invalid feed to {path}: {'; '.join(problems)}")
     try:
-        data = dumps_json(sanitize(feed), indent=True)
+        data = dumps_json(feed, indent=True)  # orjson writes NaN/Infinity as null
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise FeedWriteError(f"could not serialise the feed for {path}: {exc}") from exc
     try:

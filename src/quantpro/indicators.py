@@ -10,12 +10,34 @@ written up in ``docs/indicators.md``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, NamedTuple
+import sys
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import talib
 
 from quantpro.models import Candles, FloatArray
+
+
+def _import_talib() -> Any:
+    """Import TA-Lib without letting it import pandas.
+
+    TA-Lib's package init imports pandas (about 0.35 s) only to accept ``pandas.Series`` inputs,
+    which QuantPro never passes: it hands TA-Lib float64 arrays. A scan pays that import on every
+    run, so while TA-Lib initialises, pandas is marked unavailable. Whoever imports pandas later
+    (the DataFrame API) gets it normally; if pandas is already loaded, nothing changes.
+    """
+    if "pandas" in sys.modules:
+        import talib as loaded
+    else:
+        sys.modules["pandas"] = None  # type: ignore[assignment]
+        try:
+            import talib as loaded
+        finally:
+            del sys.modules["pandas"]
+    return loaded
+
+
+talib = _import_talib()
 
 if TYPE_CHECKING:  # features imports this module; the dataclass is imported late at run time
     from quantpro.features import TimeframeFeatures

@@ -18,6 +18,7 @@ import numpy as np
 
 from quantpro.errors import StrategyError
 from quantpro.features import SharedContext
+from quantpro.jsonsafe import jsonable
 from quantpro.models import Action, Bias, Setup, StrategyResult
 
 log = logging.getLogger(__name__)
@@ -130,23 +131,8 @@ def _finite_number(value: object, what: str) -> float:
 
 
 def to_jsonable(value: Any) -> Any:
-    """A JSON-able copy: numpy scalars/arrays to Python, tuples to lists, NaN/±Inf to None.
-
-    Anything else (objects, sets, non-string keys) is a :class:`StrategyError`.
-    """
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(item) for item in value.tolist()]
-    if isinstance(value, list | tuple):
-        return [to_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise StrategyError(f"non-string key in {value!r}")
-        return {key: to_jsonable(item) for key, item in value.items()}
-    raise StrategyError(f"not JSON-able: {type(value).__name__}")
+    """A JSON-able copy (see :func:`quantpro.jsonsafe.jsonable`); anything else is a StrategyError."""
+    try:
+        return jsonable(value)
+    except TypeError as exc:
+        raise StrategyError(f"not JSON-able: {exc}") from exc
