@@ -23,15 +23,13 @@ from quantpro.strategies.common import (
     derivatives_points,
     make_setup,
     past_line,
-    readings,
     side_of,
     sign,
-    value_at,
+    trendline_start,
     wait,
 )
 from quantpro.trendlines import Trendline
 
-MIN_HTF_BARS = 50
 BREAK_WINDOW = 3  # the crossing must be within the last 3 closed bars
 SWING_BARS = 5
 STOP_BEYOND_ATR = 0.5
@@ -59,15 +57,11 @@ class Breakout(Strategy):
     strategy_type = "breakout"
 
     def analyze(self, context: SharedContext) -> StrategyResult:
+        extra, too_short = trendline_start(context)
+        if too_short is not None:
+            return too_short
         htf = context.htf
         lines = htf.trendlines
-        extra: dict[str, Any] = {
-            "htf": readings(htf),
-            "ltf": readings(context.ltf),
-            "rsi_visuals": {"timeframe": "htf", **lines.to_dict()},
-        }
-        if len(htf) < MIN_HTF_BARS or value_at(htf.rsi, -1) is None:
-            return wait(f"HTF needs {MIN_HTF_BARS} candles with RSI (have {len(htf)})", **extra)
         found = recent_break(htf, [lines.resistance, lines.support])
         if found is None:
             return wait("no RSI trendline break in the last 3 closed bars", **extra)

@@ -30,17 +30,15 @@ from quantpro.strategies.common import (
     make_setup,
     obv_strength,
     past_line,
-    readings,
     side_of,
     sign,
-    value_at,
+    trendline_start,
     wait,
 )
 from quantpro.trendlines import Trendline
 
 BreakKind = Literal["initial", "retest"]
 
-MIN_HTF_BARS = 50
 MIN_MARGIN = 1.0  # RSI points past the line at the break
 INITIAL_MAX_AGO = 2
 RETEST_MAX_AGO = 15
@@ -74,15 +72,11 @@ class BreakoutV2(Strategy):
     strategy_type = "breakout_v2"
 
     def analyze(self, context: SharedContext) -> StrategyResult:
+        extra, too_short = trendline_start(context)
+        if too_short is not None:
+            return too_short
         htf = context.htf
         lines = htf.trendlines
-        extra: dict[str, Any] = {
-            "htf": readings(htf),
-            "ltf": readings(context.ltf),
-            "rsi_visuals": {"timeframe": "htf", **lines.to_dict()},
-        }
-        if len(htf) < MIN_HTF_BARS or value_at(htf.rsi, -1) is None:
-            return wait(f"HTF needs {MIN_HTF_BARS} candles with RSI (have {len(htf)})", **extra)
         crossing = latest_crossing(htf, [lines.resistance, lines.support])
         if crossing is None:
             return wait("no crossing found", **extra)

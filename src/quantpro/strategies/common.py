@@ -12,12 +12,15 @@ from typing import Any, Literal
 import numpy as np
 
 from quantpro.derivatives import DerivativesComponent, Side
-from quantpro.features import TimeframeFeatures
+from quantpro.features import SharedContext, TimeframeFeatures
 from quantpro.models import Action, Bias, FloatArray, IntArray, Setup, StrategyResult
 from quantpro.strategies.base import ACTION_THRESHOLD
 from quantpro.trendlines import Trendline, find_pivots
 
 DivergenceKind = Literal["regular", "hidden"]
+
+#: Both trendline strategies need this much HTF history (RSI warm-up plus room for a line).
+MIN_HTF_BARS = 50
 
 
 def sign(side: Side) -> float:
@@ -168,3 +171,17 @@ def atr_at(tf: TimeframeFeatures, row: int = -1) -> float | None:
 
 def clip01(value: float) -> float:
     return min(1.0, max(0.0, value))
+
+
+def trendline_start(context: SharedContext) -> tuple[dict[str, Any], StrategyResult | None]:
+    """What both trendline strategies report on every result (readings and the HTF's RSI lines),
+    and the WAIT to return at once when the HTF is too short to hold a line."""
+    htf = context.htf
+    extra: dict[str, Any] = {
+        "htf": readings(htf),
+        "ltf": readings(context.ltf),
+        "rsi_visuals": {"timeframe": "htf", **htf.trendlines.to_dict()},
+    }
+    if len(htf) < MIN_HTF_BARS or value_at(htf.rsi, -1) is None:
+        return extra, wait(f"HTF needs {MIN_HTF_BARS} candles with RSI (have {len(htf)})", **extra)
+    return extra, None
