@@ -51,12 +51,12 @@ MAX_RETRY_AFTER = 600.0
 # -- retry math -------------------------------------------------------------------------------------
 
 
-def parse_retry_after(header: str | None) -> float | None:
+def parse_retry_after(header: str | None, *, cap: float = MAX_RETRY_AFTER) -> float | None:
     """Seconds to wait from a ``Retry-After`` value, or ``None`` when absent or unusable.
 
     Coinalyze sends a decimal string (``"49.119"``), so this parses a float, never an int. Negative,
     NaN, infinite and garbage values are ``None`` (the caller then waits a full window); very large
-    values are capped at :data:`MAX_RETRY_AFTER` so a broken header cannot stall a scan for hours.
+    values are capped at ``cap`` (:data:`MAX_RETRY_AFTER`) so a broken header cannot stall a run for hours.
     """
     if header is None:
         return None
@@ -66,7 +66,7 @@ def parse_retry_after(header: str | None) -> float | None:
         return None
     if math.isnan(seconds) or seconds < 0:
         return None
-    return min(seconds, MAX_RETRY_AFTER)
+    return min(seconds, cap)
 
 
 def backoff_delay(attempt: int, *, base: float = 1.0, maximum: float = 30.0) -> float:

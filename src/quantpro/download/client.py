@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from quantpro.download.errors import (
 from quantpro.download.pacing import Pacer
 from quantpro.download.venues import Venue, VenueSpec
 from quantpro.errors import ConfigError
+from quantpro.ratelimit import parse_retry_after as _parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +95,8 @@ def build_exchange(spec: VenueSpec, *, base_url: str | None = None, timeout_s: f
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """The seconds in a ``Retry-After`` header (a decimal string), or None when absent or unusable."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return min(seconds, MAX_RETRY_AFTER_S)
+    """The seconds in a venue's ``Retry-After`` header, capped lower than Coinalyze's (see ratelimit)."""
+    return _parse_retry_after(value, cap=MAX_RETRY_AFTER_S)
 
 
 def retry_delay(attempt: int, error: BaseException | None) -> float:
