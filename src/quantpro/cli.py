@@ -158,8 +158,8 @@ def simulate(
     except OSError as exc:
         raise ConfigError(f"the simulator cannot listen on {host}:{port}: {exc}") from exc
     with running:
-        print(running.base_url, flush=True)
         try:
+            print(running.base_url, flush=True)
             threading.Event().wait()  # serve until Ctrl-C
         except KeyboardInterrupt:
             log.info("simulator stopped")
