@@ -26,6 +26,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "CoinalyzeSimulator/1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm meets the
+    # client's delayed ACK and every answer waits ~40 ms.
+    disable_nagle_algorithm = True
     simulator: ClassVar[Simulator]  # set on a per-server subclass
 
     def _serve(self) -> None:
