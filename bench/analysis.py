@@ -64,7 +64,11 @@ def main() -> int:
         config = SimulatorConfig(calls=4000, period=10.0, api_keys=frozenset({KEY}))
         with start_simulator(config, port=0) as sim:
             settings = load_settings(
-                api_key=KEY, base_url=sim.base_url, rate_limit_calls=4000, rate_limit_period=10.0, cache_dir=cache
+                api_key=KEY,
+                base_url=sim.base_url,
+                rate_limit_calls=4000,
+                rate_limit_period=10.0,
+                cache_dir=cache,
             )
             cold = run_scan(settings, REAL, output=Path(tmp) / "cold_feed.json")
             env = {
@@ -80,7 +84,10 @@ def main() -> int:
     parse_s = min(parse, parse_after)
     walls = [w for w, _ in runs]
     report: dict[str, Any] = {
-        "machine": f"{platform.node()} · {platform.machine()} · Python {platform.python_version()} · {os.cpu_count()} cores",
+        "machine": (
+            f"{platform.node()} · {platform.machine()} · Python {platform.python_version()} · "
+            f"{os.cpu_count()} cores"
+        ),
         "markets": cold.run.markets,
         "files": len(files),
         "warm_units_spent": warm["units_spent"],

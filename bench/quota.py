@@ -16,13 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from universe import REAL, build_universe  # noqa: E402
-
-from quantpro.scanner import run_scan  # noqa: E402
-from quantpro.settings import load_settings  # noqa: E402
-from quantpro.simulator import SimulatorConfig, start_simulator  # noqa: E402
+from quantpro.scanner import run_scan
+from quantpro.settings import load_settings
+from quantpro.simulator import SimulatorConfig, start_simulator
+from universe import REAL, build_universe
 
 CALLS, PERIOD, KEY = 400, 10.0, "bench-key-0123456789"
 REAL_CALLS, REAL_PERIOD = 40, 60.0
@@ -77,7 +74,10 @@ def main() -> int:
         config = SimulatorConfig(calls=CALLS, period=PERIOD, api_keys=frozenset({KEY}))
         with start_simulator(config, port=0) as sim:
             settings = load_settings(
-                api_key=KEY, base_url=sim.base_url, rate_limit_calls=CALLS, rate_limit_period=PERIOD,
+                api_key=KEY,
+                base_url=sim.base_url,
+                rate_limit_calls=CALLS,
+                rate_limit_period=PERIOD,
                 cache_dir=Path(tmp) / "cache",
             )
             cold = _scan(settings, universe, sim)
@@ -100,10 +100,14 @@ def _report(count: int, cold: dict[str, Any], warm: dict[str, Any]) -> dict[str,
         "warm": warm,
         "ratios": {
             "units_spent_over_minimum": round(cold["units_spent"] / units, 3) if units else None,
-            "data_phase_over_floor": round(cold["data_phase_s"] / cold["floor_s"], 3) if cold["floor_s"] else None,
+            "data_phase_over_floor": round(cold["data_phase_s"] / cold["floor_s"], 3)
+            if cold["floor_s"]
+            else None,
         },
         "projection_real_key": {
-            "cold_cycle_min": round((floor_seconds(units, REAL_CALLS, REAL_PERIOD) + per_request * cold["requests"]) / 60, 1),
+            "cold_cycle_min": round(
+                (floor_seconds(units, REAL_CALLS, REAL_PERIOD) + per_request * cold["requests"]) / 60, 1
+            ),
             "warm_cycle_units": warm["units_spent"],
         },
     }
@@ -113,12 +117,24 @@ def _print(report: dict[str, Any]) -> None:
     cold, warm, ratios = report["cold"], report["warm"], report["ratios"]
     rows = [
         ("markets", report["markets"], ""),
-        ("units spent / minimum", f"{cold['units_spent']} / {cold['units_minimum']}", f"{ratios['units_spent_over_minimum']} (target 1.00)"),
+        (
+            "units spent / minimum",
+            f"{cold['units_spent']} / {cold['units_minimum']}",
+            f"{ratios['units_spent_over_minimum']} (target 1.00)",
+        ),
         ("HTTP 429s", cold["http_429"], "target 0"),
         ("requests", cold["requests"], ""),
-        ("data phase / floor", f"{cold['data_phase_s']} s / {cold['floor_s']} s", f"{ratios['data_phase_over_floor']} (target ≤ 1.10)"),
+        (
+            "data phase / floor",
+            f"{cold['data_phase_s']} s / {cold['floor_s']} s",
+            f"{ratios['data_phase_over_floor']} (target ≤ 1.10)",
+        ),
         ("warm scan units", warm["units_spent"], "target 0"),
-        ("real key, cold cycle", f"≈ {report['projection_real_key']['cold_cycle_min']} min", "40 units / 60 s"),
+        (
+            "real key, cold cycle",
+            f"≈ {report['projection_real_key']['cold_cycle_min']} min",
+            "40 units / 60 s",
+        ),
     ]
     print(f"Quota benchmark — {report['machine']}")
     for name, value, note in rows:

@@ -107,7 +107,9 @@ def _scan_and_render(settings: Settings, data_dir: Path, **options: Any) -> int:
 
 @app.command()
 def demo(
-    markets: Annotated[int, typer.Option("--markets", min=1, max=126, help="How many sample markets (1-126).")] = 40,
+    markets: Annotated[
+        int, typer.Option("--markets", min=1, max=126, help="How many sample markets (1-126).")
+    ] = 40,
     directory: Annotated[Path, typer.Option("--dir", help="Where the sample candles go.")] = Path(
         "quantpro-demo"
     ),
@@ -279,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
-        return EXIT_INTERRUPTED
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, …
         show = getattr(exc, "show", None)
         if callable(show):
@@ -288,9 +290,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"Error: {exc.format_message()}", file=sys.stderr)
         return EXIT_USAGE if exc.exit_code == EXIT_USAGE else int(exc.exit_code)
-    except KeyboardInterrupt:
-        log.error("interrupted; nothing half-written was left behind")
-        return EXIT_INTERRUPTED
     except NotBuiltError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
@@ -307,7 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     except (FeedWriteError, NoMarketsError) as exc:
         log.error("%s", exc)
         return EXIT_NO_FEED
+    if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into a return value of 130
+        return _interrupted()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted() -> int:
+    """Ctrl-C: every write is atomic and temporary files are removed as the stack unwinds."""
+    log.error("interrupted; nothing half-written was left behind")
+    return EXIT_INTERRUPTED
 
 
 def run() -> None:
