@@ -17,18 +17,27 @@ path keeps its shape after it is shifted and scaled to the coin's price level.
 Randomness is a seeded :class:`numpy.random.Generator` per coin and per venue (keyed by CRC32 of
 their names), so the same seed gives byte-identical files and adding markets leaves the others as
 they were.
+
+The demo owns its directory through a marker file, ``.quantpro-demo``, listing the candle files it
+wrote. Regenerating removes the listed files first, so a smaller demo never leaves a larger one's
+markets behind to be scanned as stale; a non-empty directory without the marker is refused, so a
+user's own data is never overwritten or deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import orjson
 
+from quantpro.errors import ConfigError
 from quantpro.models import TIMEFRAME_MS, FloatArray, IntArray, MarketKey
 from quantpro.storage import atomic_write_bytes, dumps_json
 
@@ -43,6 +52,9 @@ HTF_BARS = 280  # 4h candles per coin path, the forming one included (EMA 200 ne
 LTF_CANDLES = 400  # 15m candles written for a market that has its own 4h file
 RSI_PERIOD = 14
 BREAKOUT_BARS = 150  # the RSI-shaped stretch at the end of a breakout path
+#: The file that marks a directory as the demo's own and lists the candle files it wrote.
+DEMO_MARKER = ".quantpro-demo"
+_CANDLE_FILE = re.compile(r"^[A-Z][A-Z0-9]*_[A-Za-z0-9]+_[0-9]+[a-zA-Z]+\.json$")
 
 Scenario = Literal["trend_up", "trend_down", "range", "breakout_up", "breakout_down"]
 
@@ -422,6 +434,59 @@ def _candle_bytes(series: _Series, last: int | None = None) -> bytes:
     return dumps_json(rows)
 
 
+def _marker_files(marker: Path) -> list[str]:
+    """The candle files a marker lists; a marker that cannot be read lists none (with a warning)."""
+    try:
+        document = orjson.loads(marker.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        log.warning("demo marker %s is unreadable (%s); no old demo file is removed", marker, exc)
+        return []
+    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(files, list):
+        log.warning("demo marker %s lists no files; no old demo file is removed", marker)
+        return []
+    # Only plain candle-file names: a tampered marker must not reach outside the directory.
+    return [name for name in files if isinstance(name, str) and _CANDLE_FILE.match(name)]
+
+
+def claim_demo_directory(directory: Path, files: Sequence[str]) -> None:
+    """Make ``directory`` the demo's, about to hold ``files``: create it, or clear a previous demo.
+
+    A directory holding the marker had the demo's files: those the new demo will not rewrite are
+    removed (the scan would otherwise pick them up as stale markets). A non-empty directory without
+    the marker is refused with a :class:`ConfigError` (exit 2): it may be someone's real data. The
+    marker is written before any candle file, so an interrupted run still leaves it behind.
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"demo directory {directory} exists and is not a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    marker = directory / DEMO_MARKER
+    if marker.is_file():
+        keep = set(files)
+        old = [name for name in _marker_files(marker) if name not in keep]
+        for name in old:
+            (directory / name).unlink(missing_ok=True)
+        if old:
+            log.info("removed %d candle file(s) of the previous demo in %s", len(old), directory)
+    elif any(directory.iterdir()):
+        raise ConfigError(
+            f"{directory} is not empty and was not made by `quantpro demo` (no {DEMO_MARKER} file); "
+            "the demo writes only into an empty directory or its own: choose another --dir"
+        )
+    atomic_write_bytes(marker, dumps_json({"quantpro_demo": 1, "files": sorted(files)}, indent=True))
+
+
+def _file_names(markets: Sequence[DemoMarket]) -> list[str]:
+    names: list[str] = []
+    for market in markets:
+        stem = f"{market.exchange}_{market.symbol}"
+        names.append(f"{stem}_{LTF}.json")
+        if market.htf_file:
+            names.append(f"{stem}_{HTF}.json")
+    return names
+
+
 def generate_demo_universe(
     directory: Path, markets: int = 40, *, now_ms: int, seed: int = 0
 ) -> list[MarketKey]:
@@ -430,12 +495,14 @@ def generate_demo_universe(
     Each market gets ``{EXCHANGE}_{SYMBOL}_15m.json`` (400 candles, or the whole ~4,480 when it has no
     4h file, so the resampled 4h series still reaches EMA 200) and, for most, ``..._4h.json`` (280
     candles). Both end with the candle forming at ``now_ms``. Same arguments → byte-identical files.
+    ``directory`` must be empty, new, or a previous demo's (see :func:`claim_demo_directory`).
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    chosen = demo_markets(markets)
+    claim_demo_directory(directory, _file_names(chosen))
     paths: dict[str, _CoinPath] = {}
     keys: list[MarketKey] = []
-    for market in demo_markets(markets):
+    for market in chosen:
         if market.coin not in paths:
             paths[market.coin] = _coin_path(seed, COINS[market.coin])
         ltf = _market_ltf(paths[market.coin], market, seed, now_ms)
