@@ -294,10 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return EXIT_USAGE
     except AuthenticationError as exc:
-        log.error(
-            "the Coinalyze API refused the key (%s); check COINALYZE_API_KEY (environment or .env). "
-            "No feed was written; the previous feed is untouched.",
-            exc,
+        log.error(  # the error already says "the Coinalyze API refused the key: …; check COINALYZE_API_KEY"
+            "%s (environment or .env). No feed was written; the previous feed is untouched.", exc
         )
         return EXIT_USAGE
     except ConfigError as exc:

@@ -560,7 +560,7 @@ def load_markets(
         for note in market.notes:
             file, _, text = note.partition(": ")
             notes.append((file, text))
-            log.debug("%s: %s", file, text)
+            log.info("%s: %s", file, text)  # repairs are named where people read them, not only at debug
         markets.append(market)
     skipped.sort(key=lambda s: s.file)
     log.info("loaded %d markets from %s (%d files skipped)", len(markets), data_dir, len(skipped))

@@ -154,6 +154,7 @@ def run_scan(
     scan_ms = now_ms(clock)
 
     feed_path = Path(output) if output is not None else data_dir / FEED_NAME
+    _remove_stale_temp_files(clock, data_dir, feed_path.parent, settings.cache_path(data_dir))
     ignore = {feed_path.name} if feed_path.parent.resolve() == data_dir.resolve() else set()
     loaded = load_markets(data_dir, now_ms=scan_ms, ltf=ltf, htf=htf, ignore=ignore)
     log.info("Found %d markets in %s (%d files skipped)", len(loaded.markets), data_dir, len(loaded.skipped))
@@ -175,6 +176,25 @@ def run_scan(
     log.info("Last Updated: %d", feed["last_updated"])
     exit_code = 3 if run.status == "failed" else 0
     return ScanOutcome(feed_path=feed_path, feed=feed, run=run, exit_code=exit_code, signals=feed["signals"])
+
+
+#: A temp file older than this was left by a writer killed mid-write (SIGKILL, power loss); a younger
+#: one may belong to a scan running right now on the same directory, so it is left alone.
+STALE_TEMP_AGE_S = 3600.0
+
+
+def _remove_stale_temp_files(clock: Clock, *directories: Path) -> None:
+    """Delete ``.NAME.XXXX.tmp`` files that killed scans left in the feed's and caches' folders."""
+    from quantpro.cache import CACHE_SUBDIR
+    from quantpro.storage import remove_stale_temp_files
+
+    folders = dict.fromkeys(Path(d) for d in directories)
+    folders.update(dict.fromkeys(Path(d) / CACHE_SUBDIR for d in directories))
+    removed = sum(
+        remove_stale_temp_files(folder, older_than_s=STALE_TEMP_AGE_S, now=clock.now()) for folder in folders
+    )
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run", removed)
 
 
 def _processor(settings: Settings, data_dir: Path, clock: Clock, http: httpx.Client | None) -> BatchProcessor:
