@@ -1,4 +1,4 @@
-"""Fixtures: loopback fakes of Bybit, OKX and Hyperliquid on one fake clock, and a run helper."""
+"""Fixtures: loopback fakes of the seven venues on one fake clock, and a run helper."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ import pytest
 from quantpro.clock import FakeClock
 from quantpro.download import DownloadReport, DownloadRequest, Venue, download
 
-from .fakes import FakeBybit, FakeHyperliquid, FakeKuCoin, FakeMarket, FakeOKX, FakeVenue
+from .fakes import (
+    FakeBinance,
+    FakeBitget,
+    FakeBybit,
+    FakeHyperliquid,
+    FakeKuCoin,
+    FakeMarket,
+    FakeMEXC,
+    FakeOKX,
+    FakeVenue,
+)
 
 BYBIT_MARKETS = [
     FakeMarket("BTCUSDT", "BTC", "BTCUSDT", 90_000, 5e9),
@@ -53,6 +63,75 @@ KUCOIN_MARKETS = [
     ),
 ]
 
+BINANCE_MARKETS = [
+    FakeMarket("BTCUSDT", "BTC", "BTCUSDT", 90_000, 9e9),
+    FakeMarket("1000PEPEUSDT", "PEPE", "1000PEPEUSDT", 0.01, 6e8, {"base": "1000PEPE"}),
+    FakeMarket("BTCUSDC", "BTC", "BTCUSDC", 90_000, 1e9),
+    # excluded: a quarterly future and a market being settled
+    FakeMarket(
+        "BTCUSDT_260327",
+        "BTC",
+        "",
+        90_000,
+        2e10,
+        {"base": "BTC", "contractType": "CURRENT_QUARTER", "deliveryDate": 1774598400000},
+    ),
+    FakeMarket("OLDUSDT", "OLD", "", 1, 1e10, {"status": "SETTLING"}),
+]
+BITGET_MARKETS = [
+    FakeMarket("BTCUSDT", "BTC", "BTCUSDT", 90_000, 5e9),
+    FakeMarket("1MBABYDOGEUSDT", "BABYDOGE", "1MBABYDOGEUSDT", 0.001, 1e8, {"baseCoin": "1MBABYDOGE"}),
+    FakeMarket(
+        "ETHPERP",
+        "ETH",
+        "ETHUSDC",
+        3_000,
+        2e9,
+        {"productType": "USDC-FUTURES", "baseCoin": "ETH", "quoteCoin": "USDC"},
+    ),
+    # excluded: coin-margined, demo-trading, a dated future, a market switched off
+    FakeMarket(
+        "BTCUSD",
+        "BTC",
+        "",
+        90_000,
+        9e9,
+        {
+            "productType": "COIN-FUTURES",
+            "baseCoin": "BTC",
+            "quoteCoin": "USD",
+            "supportMarginCoins": ["BTC", "ETH", "USDC"],
+        },
+    ),
+    FakeMarket(
+        "SBTCSUSDT",
+        "BTC",
+        "",
+        90_000,
+        9e9,
+        {"productType": "SUSDT-FUTURES", "baseCoin": "SBTC", "quoteCoin": "SUSDT"},
+    ),
+    FakeMarket(
+        "BTCUSDT_260327",
+        "BTC",
+        "",
+        90_000,
+        9e9,
+        {"baseCoin": "BTC", "symbolType": "delivery", "deliveryTime": "1774598400000"},
+    ),
+    FakeMarket("OLDUSDT", "OLD", "", 1, 9e9, {"symbolStatus": "off"}),
+]
+MEXC_MARKETS = [
+    FakeMarket("BTC_USDT", "BTC", "BTCUSDT", 90_000, 8e9),
+    FakeMarket("PEPE_USDT", "PEPE", "PEPEUSDT", 0.00001, 5e8, {"contractSize": 100_000}),
+    FakeMarket("BTC_USDC", "BTC", "BTCUSDC", 90_000, 2e8),
+    FakeMarket("0G_USDT", "0G", "0GUSDT", 1.2, 1e8, {"contractSize": 1}),
+    # excluded: coin-margined, offline
+    FakeMarket("BTC_USD", "BTC", "", 90_000, 9e9, {"settleCoin": "BTC", "contractSize": 100}),
+    FakeMarket("OLD_USDT", "OLD", "", 1, 9e9, {"state": 3}),
+]
+MEXC_SPOT = ["BTCUSDT", "ETHUSDT"]  # ccxt's mexc loads the spot list too; none of it is downloaded
+
 
 def expected_markets(fake: FakeVenue) -> list[FakeMarket]:
     return [m for m in fake.markets if m.expected_local]
@@ -84,6 +163,24 @@ def hyperliquid(clock: FakeClock) -> Iterator[FakeHyperliquid]:
 @pytest.fixture
 def kucoin(clock: FakeClock) -> Iterator[FakeKuCoin]:
     with FakeKuCoin(clock, list(KUCOIN_MARKETS)).running() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def binance(clock: FakeClock) -> Iterator[FakeBinance]:
+    with FakeBinance(clock, list(BINANCE_MARKETS)).running() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def bitget(clock: FakeClock) -> Iterator[FakeBitget]:
+    with FakeBitget(clock, list(BITGET_MARKETS)).running() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def mexc(clock: FakeClock) -> Iterator[FakeMEXC]:
+    with FakeMEXC(clock, list(MEXC_MARKETS), list(MEXC_SPOT)).running() as fake:
         yield fake  # type: ignore[misc]
 
 

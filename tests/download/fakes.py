@@ -404,3 +404,337 @@ class FakeKuCoin(FakeVenue):
         }
         row.update({k: v for k, v in m.extra.items() if k != "base"})
         return row
+
+
+# ------------------------------------------------------------------------------------------------
+# Binance USDⓈ-M futures (ccxt ``binanceusdm``: the ``fapi`` host only)
+# ------------------------------------------------------------------------------------------------
+BINANCE_INTERVALS = {"15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
+#: ``/fapi/v1/klines`` serves at most 1,500 candles (ccxt asks at most 1,000).
+BINANCE_KLINE_MAX = 1500
+
+
+class FakeBinance(FakeVenue):
+    name = "BINANCE"
+
+    def is_ohlcv(self, request: Request) -> bool:
+        return request.path == "/fapi/v1/klines"
+
+    def route(self, request: Request) -> Answer:
+        if request.path == "/fapi/v1/exchangeInfo":
+            symbols = [self._symbol(m) for m in self.markets]
+            return 200, {}, {"timezone": "UTC", "serverTime": self.now_ms(), "symbols": symbols}
+        if request.path == "/fapi/v1/ticker/24hr":
+            return 200, {}, [self._ticker(m) for m in self.markets]
+        if request.path == "/fapi/v1/klines":
+            return self._klines(request)
+        return 404, {}, {"code": -5000, "msg": "Path not found"}
+
+    def _symbol(self, m: FakeMarket) -> dict[str, Any]:
+        base = m.extra.get("base", m.venue_id.removesuffix("USDT").removesuffix("USDC"))
+        quote = m.extra.get("quote", "USDC" if m.venue_id.endswith("USDC") else "USDT")
+        row: dict[str, Any] = {
+            "symbol": m.venue_id,
+            "pair": f"{base}{quote}",
+            "contractType": "PERPETUAL",
+            "deliveryDate": 4133404800000,
+            "onboardDate": 1569398400000,
+            "status": "TRADING",
+            "baseAsset": base,
+            "quoteAsset": quote,
+            "marginAsset": quote,
+            "pricePrecision": 2,
+            "quantityPrecision": 3,
+            "baseAssetPrecision": 8,
+            "quotePrecision": 8,
+            "underlyingType": "COIN",
+            "filters": [
+                {"filterType": "PRICE_FILTER", "minPrice": "0.10", "maxPrice": "4529764", "tickSize": "0.10"},
+                {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "1000", "stepSize": "0.001"},
+                {"filterType": "MIN_NOTIONAL", "notional": "100"},
+            ],
+        }
+        row.update({k: v for k, v in m.extra.items() if k not in {"base", "quote"}})
+        return row
+
+    def _ticker(self, m: FakeMarket) -> dict[str, Any]:
+        return {
+            "symbol": m.venue_id,
+            "priceChange": "0",
+            "priceChangePercent": "0",
+            "weightedAvgPrice": str(m.base_price),
+            "lastPrice": str(m.base_price),
+            "lastQty": "1",
+            "openPrice": str(m.base_price),
+            "highPrice": str(m.base_price),
+            "lowPrice": str(m.base_price),
+            "volume": str(m.volume / m.base_price),
+            "quoteVolume": str(m.volume),
+            "openTime": self.now_ms() - 86_400_000,
+            "closeTime": self.now_ms(),
+            "count": 1000,
+        }
+
+    def _klines(self, request: Request) -> Answer:
+        p = request.params
+        limit = int(p.get("limit", 500))
+        if limit > BINANCE_KLINE_MAX:
+            return 400, {}, {"code": -1130, "msg": "Data sent for parameter 'limit' is not valid."}
+        tf_ms = BINANCE_INTERVALS[p["interval"]]
+        start = int(p.get("startTime", 0))
+        end = int(p.get("endTime", self.now_ms()))
+        rows = self.window(p["symbol"], tf_ms, start, end, limit)  # the first ``limit`` from startTime
+        data = [
+            [r[0], *(str(v) for v in r[1:6]), r[0] + tf_ms - 1, str(r[5] * r[4]), 10, "0", "0", "0"]
+            for r in rows
+        ]
+        return 200, {}, data
+
+
+# ------------------------------------------------------------------------------------------------
+# Bitget v2 mix (futures)
+# ------------------------------------------------------------------------------------------------
+BITGET_GRANULARITY = {"15m": 900_000, "1H": 3_600_000, "4H": 14_400_000, "1Dutc": 86_400_000}
+#: ``/api/v2/mix/market/candles`` serves at most 1,000 candles, ``history-candles`` 200.
+BITGET_CANDLES_MAX = {"/api/v2/mix/market/candles": 1000, "/api/v2/mix/market/history-candles": 200}
+#: And never a window wider than 90 days between ``startTime`` and ``endTime``.
+BITGET_MAX_SPAN_MS = 90 * 86_400_000
+
+
+class FakeBitget(FakeVenue):
+    """Bitget's mix API. Candles are aligned from ``endTime``: the venue answers the *last* ``limit``
+    candles opening at or before ``endTime`` (``startTime`` only bounds them from below), the forming
+    one included; ccxt fills ``endTime`` itself when not given ``until``.
+    """
+
+    name = "BITGET"
+
+    def is_ohlcv(self, request: Request) -> bool:
+        return request.path in BITGET_CANDLES_MAX
+
+    def route(self, request: Request) -> Answer:
+        if request.path == "/api/v2/mix/market/contracts":
+            product = request.params["productType"]
+            return self._ok([self._contract(m) for m in self.markets if self._product(m) == product])
+        if request.path == "/api/v2/mix/market/tickers":
+            product = request.params["productType"]
+            return self._ok([self._ticker(m) for m in self.markets if self._product(m) == product])
+        if self.is_ohlcv(request):
+            return self._candles(request)
+        return 404, {}, {"code": "40404", "msg": "Request URL NOT FOUND", "data": None}
+
+    def _ok(self, data: Any) -> Answer:
+        return 200, {}, {"code": "00000", "msg": "success", "requestTime": self.now_ms(), "data": data}
+
+    @staticmethod
+    def _product(m: FakeMarket) -> str:
+        return str(m.extra.get("productType", "USDT-FUTURES"))
+
+    def _contract(self, m: FakeMarket) -> dict[str, Any]:
+        quote = m.extra.get("quoteCoin", "USDT")
+        row: dict[str, Any] = {
+            "symbol": m.venue_id,
+            "baseCoin": m.extra.get("baseCoin", m.venue_id.removesuffix(quote)),
+            "quoteCoin": quote,
+            "buyLimitPriceRatio": "0.01",
+            "sellLimitPriceRatio": "0.01",
+            "feeRateUpRatio": "0.005",
+            "makerFeeRate": "0.0002",
+            "takerFeeRate": "0.0006",
+            "openCostUpRatio": "0.01",
+            "supportMarginCoins": [quote],
+            "minTradeNum": "0.001",
+            "priceEndStep": "1",
+            "volumePlace": "3",
+            "pricePlace": "1",
+            "sizeMultiplier": "0.001",
+            "symbolType": "perpetual",
+            "minTradeUSDT": "5",
+            "maxSymbolOrderNum": "200",
+            "maxProductOrderNum": "400",
+            "maxPositionNum": "150",
+            "symbolStatus": "normal",
+            "offTime": "-1",
+            "limitOpenTime": "-1",
+            "deliveryTime": "",
+            "deliveryStartTime": "",
+            "deliveryPeriod": "",
+            "launchTime": "",
+            "fundInterval": "8",
+            "minLever": "1",
+            "maxLever": "125",
+            "posLimit": "0.05",
+            "maintainTime": "",
+        }
+        row.update({k: v for k, v in m.extra.items() if k not in {"productType"}})
+        return row
+
+    def _ticker(self, m: FakeMarket) -> dict[str, Any]:
+        return {
+            "symbol": m.venue_id,
+            "lastPr": str(m.base_price),
+            "askPr": str(m.base_price),
+            "bidPr": str(m.base_price),
+            "high24h": str(m.base_price),
+            "low24h": str(m.base_price),
+            "ts": str(self.now_ms()),
+            "change24h": "0",
+            "baseVolume": str(m.volume / m.base_price),
+            "quoteVolume": str(m.volume),
+            "usdtVolume": str(m.volume),
+            "openUtc": str(m.base_price),
+            "changeUtc24h": "0",
+            "indexPrice": str(m.base_price),
+            "fundingRate": "0.0001",
+            "holdingAmount": "1000",
+            "open24h": str(m.base_price),
+            "markPrice": str(m.base_price),
+        }
+
+    def _candles(self, request: Request) -> Answer:
+        p = request.params
+        tf_ms = BITGET_GRANULARITY[p["granularity"]]
+        limit = int(p.get("limit", 100))
+        if limit > BITGET_CANDLES_MAX[request.path]:
+            return 400, {}, {"code": "40034", "msg": "Parameter limit is invalid", "data": None}
+        end = int(p.get("endTime", self.now_ms()))
+        start = int(p.get("startTime", end - limit * tf_ms))
+        if end - start > BITGET_MAX_SPAN_MS:
+            return (
+                400,
+                {},
+                {"code": "00001", "msg": "startTime and endTime interval is too long", "data": None},
+            )
+        rows = self.window(p["symbol"], tf_ms, start, end, 100_000)[-limit:]
+        return self._ok([[str(r[0]), *(str(v) for v in r[1:6]), str(r[5] * r[4])] for r in rows])
+
+
+# ------------------------------------------------------------------------------------------------
+# MEXC contract (futures) API; ccxt's ``mexc`` also loads the spot list with the markets
+# ------------------------------------------------------------------------------------------------
+MEXC_INTERVALS = {"Min15": 900_000, "Min60": 3_600_000, "Hour4": 14_400_000, "Day1": 86_400_000}
+#: ``/api/v1/contract/kline/{symbol}`` answers at most 2,000 candles per request.
+MEXC_KLINE_MAX = 2000
+MEXC_KLINE_PREFIX = "/api/v1/contract/kline/"
+
+
+class FakeMEXC(FakeVenue):
+    """MEXC's contract API. Candles are asked by ``start``/``end`` in *seconds* (no ``limit``); without
+    ``end`` the venue answers up to now, the forming candle included. A range wider than 2,000 candles
+    is cut to its latest 2,000 (the documentation does not say which end is kept; the fake keeps the
+    one that would leave a client paging by ``start`` alone with a gap).
+    """
+
+    name = "MEXC"
+
+    def __init__(self, clock: Clock, markets: list[FakeMarket], spot: list[str] | None = None) -> None:
+        super().__init__(clock, markets)
+        self.spot = spot or []
+
+    def is_ohlcv(self, request: Request) -> bool:
+        return request.path.startswith(MEXC_KLINE_PREFIX)
+
+    def route(self, request: Request) -> Answer:
+        if request.path == "/api/v3/exchangeInfo":
+            symbols = [self._spot_symbol(s) for s in self.spot]
+            return 200, {}, {"timezone": "CST", "serverTime": self.now_ms(), "symbols": symbols}
+        if request.path == "/api/v1/contract/detail":
+            return self._ok([self._contract(m) for m in self.markets])
+        if request.path == "/api/v1/contract/ticker":
+            return self._ok([self._ticker(m) for m in self.markets])
+        if self.is_ohlcv(request):
+            return self._kline(request)
+        return 404, {}, {"success": False, "code": 404, "message": "Not Found"}
+
+    def _ok(self, data: Any) -> Answer:
+        return 200, {}, {"success": True, "code": 0, "data": data}
+
+    @staticmethod
+    def _spot_symbol(symbol: str) -> dict[str, Any]:
+        return {
+            "symbol": symbol,
+            "status": "1",
+            "baseAsset": symbol.removesuffix("USDT"),
+            "quoteAsset": "USDT",
+            "baseAssetPrecision": 6,
+            "quoteAssetPrecision": 2,
+            "isSpotTradingAllowed": True,
+            "isMarginTradingAllowed": False,
+            "makerCommission": "0",
+            "takerCommission": "0.0005",
+            "baseSizePrecision": "0.000001",
+            "quoteAmountPrecision": "1",
+            "maxQuoteAmount": "2000000",
+        }
+
+    def _contract(self, m: FakeMarket) -> dict[str, Any]:
+        base, quote = m.venue_id.split("_")
+        row: dict[str, Any] = {
+            "symbol": m.venue_id,
+            "displayName": f"{m.venue_id} PERPETUAL",
+            "displayNameEn": f"{m.venue_id} SWAP",
+            "positionOpenType": 3,
+            "baseCoin": base,
+            "quoteCoin": quote,
+            "settleCoin": quote,
+            "contractSize": float(m.extra.get("contractSize", 0.0001)),
+            "minLeverage": 1,
+            "maxLeverage": 125,
+            "priceScale": 1,
+            "volScale": 0,
+            "amountScale": 4,
+            "priceUnit": 0.1,
+            "volUnit": 1,
+            "minVol": 1,
+            "maxVol": 1000000,
+            "takerFeeRate": 0.0002,
+            "makerFeeRate": 0,
+            "state": 0,
+            "isNew": False,
+            "isHot": True,
+            "isHidden": False,
+        }
+        row.update(m.extra)
+        return row
+
+    def _ticker(self, m: FakeMarket) -> dict[str, Any]:
+        size = float(m.extra.get("contractSize", 0.0001))
+        return {
+            "symbol": m.venue_id,
+            "lastPrice": m.base_price,
+            "bid1": m.base_price,
+            "ask1": m.base_price,
+            "volume24": m.volume / m.base_price / size,  # contracts
+            "amount24": m.volume,  # settle currency
+            "holdVol": 1000,
+            "lower24Price": m.base_price,
+            "high24Price": m.base_price,
+            "riseFallRate": 0,
+            "riseFallValue": 0,
+            "indexPrice": m.base_price,
+            "fairPrice": m.base_price,
+            "fundingRate": 0.0001,
+            "timestamp": self.now_ms(),
+        }
+
+    def _kline(self, request: Request) -> Answer:
+        p = request.params
+        tf_ms = MEXC_INTERVALS[p["interval"]]
+        symbol = request.path.removeprefix(MEXC_KLINE_PREFIX)
+        end = int(p["end"]) * 1000 if "end" in p else self.now_ms()
+        start = int(p["start"]) * 1000 if "start" in p else end - MEXC_KLINE_MAX * tf_ms
+        rows = self.window(symbol, tf_ms, start, end, 100_000)[-MEXC_KLINE_MAX:]
+        data = {
+            "time": [r[0] // 1000 for r in rows],
+            "open": [r[1] for r in rows],
+            "close": [r[4] for r in rows],
+            "high": [r[2] for r in rows],
+            "low": [r[3] for r in rows],
+            "vol": [r[5] for r in rows],
+            "amount": [r[5] * r[4] for r in rows],
+            "realOpen": [r[1] for r in rows],
+            "realClose": [r[4] for r in rows],
+            "realHigh": [r[2] for r in rows],
+            "realLow": [r[3] for r in rows],
+        }
+        return self._ok(data)

@@ -9,6 +9,7 @@ injected clock (honouring ``Retry-After`` on a 429).
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ class VenueClient:
         self.requests = 0
         self.retries = 0
         self._last = _record_responses(exchange)
+        # ccxt decides some requests from its own idea of "now" (Bitget picks its recent or history
+        # candle endpoint by the age of ``since``; several cap ``endTime`` at now): give it our clock.
+        exchange.milliseconds = lambda: int(clock.now() * 1000)
 
     def load_markets(self) -> dict[str, Any]:
         """Every market the narrowed ccxt options load (linear perpetuals, mostly)."""
@@ -172,11 +176,15 @@ class VenueClient:
         return markets
 
     def fetch_tickers(self) -> dict[str, Any]:
-        """One bulk tickers call for the whole venue."""
-        params = dict(self.spec.tickers_params)
-        tickers: dict[str, Any] = self._call(
-            "tickers", self.spec.tickers_cost, lambda: self.exchange.fetch_tickers(None, params)
-        )
+        """The whole venue's tickers: one bulk call (one per product type where the venue splits them)."""
+        tickers: dict[str, Any] = {}
+        for call in self.spec.tickers_calls:
+            part: dict[str, Any] = self._call(
+                "tickers",
+                self.spec.tickers_cost,
+                functools.partial(self.exchange.fetch_tickers, None, dict(call)),
+            )
+            tickers.update(part)
         return tickers
 
     def fetch_ohlcv(self, symbol: str, timeframe: str, since: int, limit: int, until: int) -> list[list[Any]]:

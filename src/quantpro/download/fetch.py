@@ -151,30 +151,38 @@ def fetch_range(
 ) -> list[Candle]:
     """Closed candles from ``since`` to ``last_closed``, page by page within the venue's candle limit.
 
-    A short page continues from its last candle (venues may cap below what we asked); an empty page
-    skips a whole page (no history there yet, e.g. a recent listing). Bounded so a misbehaving venue
-    cannot loop.
+    Pages go forward from ``since``. A page that comes back short of its window keeps what it got and
+    asks again for what it left out: after its last candle (venues that cap from the start) and before
+    its first one (venues that serve the *end* of a window, like Bitget's history endpoint). An empty
+    answer skips its window (no history there, e.g. a recent listing, which costs one extra request for
+    the head before its first candle). Bounded so a misbehaving venue cannot loop.
     """
-    tf_ms, limit_max = TIMEFRAME_MS[timeframe], client.spec.candle_limit
+    tf_ms, limit_max = TIMEFRAME_MS[timeframe], client.spec.candle_limit_for(timeframe)
     total = (last_closed - since) // tf_ms + 1
-    budget = 2 * math.ceil(total / limit_max) + 2
-    out: list[Candle] = []
-    while since <= last_closed and budget > 0:
+    budget = 2 * math.ceil(total / min(limit_max, 100)) + 2
+    out: dict[int, Candle] = {}
+    windows = [(since, last_closed)]  # still to fetch, inclusive open times; the last one first
+    while windows and budget > 0:
         budget -= 1
-        limit = min(limit_max, (last_closed - since) // tf_ms + 1)
-        page_end = since + (limit - 1) * tf_ms
-        rows = client.fetch_ohlcv(market.symbol, timeframe, since, limit, page_end + tf_ms - 1)
-        page = [c for c in (to_candle(r) for r in rows) if c is not None and since <= c.time <= last_closed]
-        out.extend(page)
-        since = max(c.time for c in page) + tf_ms if page else page_end + tf_ms
-    if since <= last_closed:
+        first, last = windows.pop()
+        limit = min(limit_max, (last - first) // tf_ms + 1)
+        page_end = first + (limit - 1) * tf_ms
+        rows = client.fetch_ohlcv(market.symbol, timeframe, first, limit, page_end + tf_ms - 1)
+        page = sorted(c for c in (to_candle(r) for r in rows) if c is not None and first <= c.time <= last)
+        out.update((c.time, c) for c in page)
+        after = page[-1].time + tf_ms if page else page_end + tf_ms
+        if after <= last:
+            windows.append((after, last))
+        if page and page[0].time > first and len(page) < limit:
+            windows.append((first, page[0].time - tf_ms))  # the venue served the window's end only
+    if windows:
         log.warning(
-            "%s %s: stopped paging at %d; the venue kept answering short pages",
+            "%s %s: stopped paging with %d window(s) left; the venue kept answering short pages",
             market.local,
             timeframe,
-            since,
+            len(windows),
         )
-    return out
+    return [out[t] for t in sorted(out)]
 
 
 def update_file(

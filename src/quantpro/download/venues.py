@@ -100,14 +100,21 @@ class VenueSpec:
     budget: Budget
     #: Cost of one OHLCV request for ``limit`` candles, in the budget's units.
     candle_cost: Callable[[int], float]
-    #: Cost of the markets call(s) and of the bulk tickers call, in the budget's units.
+    #: Cost of the markets call(s) and of one bulk tickers call, in the budget's units.
     markets_cost: float
     tickers_cost: float
     local_name: Callable[[Mapping[str, Any]], str] = _base_plus_settle
-    #: Extra params for ``fetch_tickers`` (e.g. Hyperliquid: swaps only).
-    tickers_params: Mapping[str, Any] = field(default_factory=dict)
     #: Whether ccxt's ``fetch_ohlcv`` takes ``params['until']`` (the page's last open time) here.
     supports_until: bool = False
+    #: Lower per-timeframe caps on ``candle_limit`` (e.g. Bitget: no window wider than 90 days).
+    candle_limits: Mapping[str, int] = field(default_factory=dict)
+    #: Params of the bulk ``fetch_tickers`` call(s), one call per entry, merged (e.g. Hyperliquid: swaps
+    #: only; Bitget: one call per product type). ``tickers_cost`` is per call.
+    tickers_calls: tuple[Mapping[str, Any], ...] = ({},)
+
+    def candle_limit_for(self, timeframe: str) -> int:
+        """The most candles one request may ask for at ``timeframe``."""
+        return min(self.candle_limit, self.candle_limits.get(timeframe, self.candle_limit))
 
 
 VENUES: dict[Venue, VenueSpec] = {
@@ -149,7 +156,9 @@ VENUES: dict[Venue, VenueSpec] = {
             tickers_cost=1,
             supports_until=True,
         ),
-        # mix market candles 20 per second; we keep 8 per second.
+        # mix market candles 20 per second; we keep 8 per second. Bitget serves the *last* ``limit``
+        # candles before ``endTime`` (it aligns from the end), so every page is bounded by ``until``;
+        # a window may not span more than 90 days (4h: 540 candles), and ccxt caps ``limit`` to match.
         VenueSpec(
             Venue.BITGET,
             "bitget",
@@ -157,22 +166,28 @@ VENUES: dict[Venue, VenueSpec] = {
             candle_limit=1000,
             budget=Budget(8, 1),
             candle_cost=unit_cost,
-            markets_cost=3,  # USDT-, USDC- and coin-margined product lists
+            # ccxt lists six product types: USDT-, USDC-, coin-margined and their three demo twins
+            markets_cost=6,
             tickers_cost=1,
+            supports_until=True,
+            candle_limits={"4h": 540, "6h": 360, "12h": 180, "1d": 90, "3d": 30, "1w": 13, "1M": 4},
+            # bulk tickers come per product type: USDT- and USDC-margined perpetuals
+            tickers_calls=({"productType": "USDT-FUTURES"}, {"productType": "USDC-FUTURES"}),
         ),
-        # contract market data 20 per 2 s; we keep 5 per second.
+        # contract market data 20 per 2 s; we keep 5 per second. Candles are asked by start and end
+        # (no limit), at most 2,000 per request; every page is bounded by ``until``.
         VenueSpec(
             Venue.MEXC,
             "mexc",
-            {
-                "fetchMarkets": {"types": {"spot": False, "swap": {"linear": True, "inverse": False}}},
-                "defaultType": "swap",
-            },
+            {"defaultType": "swap"},
             candle_limit=1000,
             budget=Budget(5, 1),
             candle_cost=unit_cost,
-            markets_cost=1,
+            # ccxt's mexc always loads the spot list as well as the contract list (it has no option
+            # to skip it in 4.5.90), so the markets call is two requests
+            markets_cost=2,
             tickers_cost=1,
+            supports_until=True,
         ),
         # public weight 2,000 per 30 s; klines weigh 3, the contract list and tickers more. We keep 1,000.
         VenueSpec(
@@ -198,7 +213,7 @@ VENUES: dict[Venue, VenueSpec] = {
             markets_cost=20,
             tickers_cost=20,
             local_name=_hyperliquid_name,
-            tickers_params={"type": "swap"},
+            tickers_calls=({"type": "swap"},),
             supports_until=True,
         ),
     )
