@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +49,28 @@ def real_candles() -> Path:
     if not REAL_CANDLES.is_dir():
         pytest.skip(f"real candle sample not present at {REAL_CANDLES}")
     return REAL_CANDLES
+
+
+@pytest.fixture(autouse=True)
+def _plain_quantpro_logger() -> Iterator[None]:
+    """The CLI gives the ``quantpro`` logger its own handlers and stops propagation; every test starts
+    and ends with it plain, so caplog sees its records whatever ran before."""
+    logger = logging.getLogger("quantpro")
+
+    def reset() -> None:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """caplog, recording QuantPro's debug lines too."""
+    caplog.set_level(logging.DEBUG, logger="quantpro")
+    return caplog

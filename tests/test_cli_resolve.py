@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,19 +29,6 @@ def sim(shared_sim: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     shared_sim.simulator.clear_log()
     yield shared_sim
     shared_sim.set_down(False)
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures the ``quantpro`` logger; put it back so later tests' caplog still works."""
-    logger = logging.getLogger("quantpro")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
-    yield
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    for handler in saved[0]:
-        logger.addHandler(handler)
-    logger.propagate, logger.level = saved[1], saved[2]
 
 
 def catalogue_calls(sim: Any) -> int:

@@ -37,15 +37,6 @@ def shared_sim(shared_clock: FakeClock) -> Iterator[Any]:
 
 
 @pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """caplog attached to the ``quantpro`` logger itself, in case a CLI test turned propagation off."""
-    logger = logging.getLogger("quantpro")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
-@pytest.fixture
 def clock(shared_clock: FakeClock) -> FakeClock:
     return shared_clock
 

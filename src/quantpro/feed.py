@@ -204,18 +204,19 @@ def _external(context: SharedContext) -> dict[str, Any]:
 
 def _strategy_parts(strategy_name: str, result: StrategyResult) -> dict[str, Any]:
     """The strategy-provided free-form parts, made JSON-ready; unserialisable content → StrategyError."""
+    parts: dict[str, Any] = {
+        "details": {**result.details, "reason": result.reason},
+        "htf": result.htf,
+        "ltf": result.ltf,
+        "observability": {
+            "score_composition": result.score_composition,
+            "rsi_visuals": result.rsi_visuals,
+        },
+    }
+    if result.json_ready:  # converted by the strategy wrapper already
+        return parts
     try:
-        parts: dict[str, Any] = sanitize(
-            {
-                "details": {**result.details, "reason": result.reason},
-                "htf": result.htf,
-                "ltf": result.ltf,
-                "observability": {
-                    "score_composition": result.score_composition,
-                    "rsi_visuals": result.rsi_visuals,
-                },
-            }
-        )
+        parts = jsonable(parts)
     except TypeError as exc:
         raise StrategyError(f"{strategy_name}: result is not JSON-able ({exc})") from exc
     return parts

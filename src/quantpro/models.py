@@ -151,3 +151,6 @@ class StrategyResult:
     ltf: dict[str, Any] = field(default_factory=dict)  # key LTF readings (JSON-able)
     score_composition: dict[str, float] = field(default_factory=dict)  # component → points
     rsi_visuals: dict[str, Any] = field(default_factory=dict)  # trendline geometry for charts
+    #: Set by the strategy wrapper once every dict above is plain JSON; the feed then skips its own
+    #: conversion (done once per result, not twice, on a scan's hot path).
+    json_ready: bool = field(default=False, repr=False, compare=False)

@@ -8,7 +8,6 @@ talk to a simulator started here on the real clock with a high quota, so they fi
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -78,20 +77,6 @@ def scan(sim: RunningSimulator, data_dir: Path, clock: FakeClock, **overrides: A
     options.update(overrides)
     progress = options.pop("progress", None)
     return run_scan(load_settings(**options), data_dir, clock=clock, progress=progress)
-
-
-@pytest.fixture
-def quantpro_logs() -> Iterator[None]:
-    """Let caplog see ``quantpro.*`` records even after a CLI run in this process configured logging."""
-    root = logging.getLogger("quantpro")
-    saved = (list(root.handlers), root.propagate, root.level)
-    for handler in saved[0]:
-        root.removeHandler(handler)
-    root.propagate = True
-    root.setLevel(logging.DEBUG)
-    yield
-    root.handlers[:] = saved[0]
-    root.propagate, root.level = saved[1], saved[2]
 
 
 # -- subprocess scans -------------------------------------------------------------------------------

@@ -183,7 +183,6 @@ def test_corrupt_or_truncated_caches_are_rebuilt_with_a_warning(
     sim: RunningSimulator,
     data_dir: Path,
     clock: FakeClock,
-    quantpro_logs: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert scan(sim, data_dir, clock).exit_code == 0

@@ -125,7 +125,6 @@ def test_hostile_files_are_skipped_or_repaired_and_named_while_the_scan_goes_on(
     sim: RunningSimulator,
     data_dir: Path,
     clock: FakeClock,
-    quantpro_logs: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     skipped, repaired = _hostile(data_dir)

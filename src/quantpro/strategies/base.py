@@ -98,6 +98,7 @@ def validate_result(result: StrategyResult) -> StrategyResult:
         ltf=dict(to_jsonable(result.ltf)),
         score_composition=composition,
         rsi_visuals=dict(to_jsonable(result.rsi_visuals)),
+        json_ready=True,
     )
 
 
