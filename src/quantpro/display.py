@@ -5,7 +5,6 @@ CLI layer only: library code reports progress through callbacks and never prints
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,7 @@ class ApiProgress:
 
     def __init__(self, console: Console, calls: int, period: float) -> None:
         self._calls, self._period = calls, period
-        self._started = time.monotonic()
+        self._live = False
         self._progress = Progress(
             TextColumn("[bold]Coinalyze[/] {task.fields[what]}"),
             BarColumn(),
@@ -51,6 +50,9 @@ class ApiProgress:
         self._task = self._progress.add_task("fetch", total=None, what="", eta="…")
 
     def __call__(self, event: FetchProgress) -> None:
+        if not self._live:  # shown only once there is API work: nothing to clear on an early error
+            self._progress.start()
+            self._live = True
         left = event.units_total - event.units_done
         # After the first request the window is busy; assume nothing is free right now.
         eta = eta_seconds(left, self._calls, self._period, free_now=0)
@@ -64,8 +66,12 @@ class ApiProgress:
 
     @contextmanager
     def running(self) -> Iterator[ApiProgress]:
-        with self._progress:
+        try:
             yield self
+        finally:
+            if self._live:
+                self._progress.stop()
+                self._live = False
 
 
 def render_outcome(outcome: ScanOutcome, console: Console, *, top: int = 15) -> None:
