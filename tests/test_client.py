@@ -250,21 +250,20 @@ def test_429_without_retry_after_waits_a_full_window(
     assert client.stats.http_429 == 1 and client.stats.retries == 1
 
 
-def test_429_with_integer_retry_after(clock: FakeClock, tmp_path: Path) -> None:
-    """The simulator always writes 3 decimals; a tiny fake transport sends the integer form."""
-    seen: list[float] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(clock.now())
-        if len(seen) == 1:
-            return httpx.Response(429, headers={"Retry-After": "7"}, json={"message": "Too many requests"})
-        return httpx.Response(200, json=[{"symbol": "BTCUSDT_PERP.A", "value": 0.01, "update": 1}])
-
-    settings = load_settings(api_key=KEY, base_url="http://127.0.0.1:9/v1")
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    with CoinalyzeBatchClient(settings, http=http, clock=clock, cache_dir=tmp_path) as client:
-        assert client.get_funding_rate_batch(["BTCUSDT_PERP.A"]) == {"BTCUSDT_PERP.A": 0.01}
-    assert [t - T0 for t in seen] == [0.0, 7.0]
+def test_429_with_integer_retry_after(
+    start_sim: SimFactory, make_client: ClientFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    whole = start_sim(retry_after_decimals=0)  # a server that writes "50", not "49.500"
+    other = make_client(base_url=whole.base_url, cache_dir=tmp_path / "other-process")
+    other.fetch_data_type(DataType.FUNDING_RATE, perps(40))
+    clock.advance(10.5)
+    client = make_client(base_url=whole.base_url)
+    outcome = client.fetch_chunk(DataType.FUNDING_RATE, KNOWN)
+    assert outcome.failed is None and set(outcome.data) == set(KNOWN)
+    mine = whole.log[2:]
+    assert [r.status for r in mine] == [429, 200]
+    assert [r.time - T0 for r in mine] == [10.5, 60.5]  # waited exactly Retry-After "50"
+    assert client.stats.http_429 == 1 and client.stats.retries == 1
 
 
 def test_429_budget_is_bounded(clock: FakeClock, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from quantpro.batch_processor import BatchProcessor, FetchProgress
     from quantpro.features import FeatureFactory, SharedContext
     from quantpro.feed import RunSummary
-    from quantpro.market_data import LoadedMarket
+    from quantpro.market_data import LoadedMarket, LoadResult
     from quantpro.settings import Settings
     from quantpro.strategies.base import Strategy
 
@@ -236,7 +236,7 @@ def _analyse_all(
     return signals
 
 
-def _run_summary(loaded: Any, processor: BatchProcessor, duration_s: float) -> RunSummary:
+def _run_summary(loaded: LoadResult, processor: BatchProcessor, duration_s: float) -> RunSummary:
     from quantpro.feed import RunSummary, run_status
 
     stats = processor.last_stats

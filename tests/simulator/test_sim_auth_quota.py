@@ -100,6 +100,20 @@ def test_window_is_weighted_by_symbols_and_retry_after_is_exact(
     assert _oi(http, _symbols(1, 40)).status_code == 200
 
 
+def test_retry_after_in_whole_seconds_when_configured(clock: FakeClock) -> None:
+    with (
+        start_simulator(SimulatorConfig(retry_after_decimals=0), clock=clock) as whole,
+        httpx.Client(base_url=whole.base_url + "/", headers={"api_key": KEY}, timeout=10) as http,
+    ):
+        assert _oi(http, _symbols(20)).status_code == 200
+        assert _oi(http, _symbols(20, 20)).status_code == 200
+        clock.advance(11.2)
+        r = _oi(http, _symbols(1, 40))
+        assert r.status_code == 429 and r.headers["Retry-After"] == "49"  # 48.8 rounded up
+        clock.advance(49)
+        assert _oi(http, _symbols(1, 40)).status_code == 200
+
+
 def test_429_and_refusals_are_not_charged(sim: RunningSimulator, http: httpx.Client) -> None:
     assert _oi(http, _symbols(20)).status_code == 200
     assert _oi(http, _symbols(21)).status_code == 400  # too many symbols: not charged

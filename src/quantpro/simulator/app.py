@@ -50,6 +50,7 @@ class SimulatorConfig:
     max_symbols: int | None = 20  # None: accept more and charge them all (as measured once)
     slow_seconds: float = 1.0  # real seconds the SLOW fault stalls
     faults_on_catalogue: bool = False  # random faults on /exchanges, /future-markets, /spot-markets too
+    retry_after_decimals: int = 3  # the API writes "49.119"; 0 writes whole seconds ("50"), rounded up
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,8 @@ class Simulator:
         units = len(symbols) if query else 1
         wait = self._quota.try_charge(fingerprint(key), units, now)
         if wait is not None:
-            return _json(429, TOO_MANY, [("Retry-After", format_retry_after(wait))]), symbols, 0, None
+            retry_after = format_retry_after(wait, self.config.retry_after_decimals)
+            return _json(429, TOO_MANY, [("Retry-After", retry_after)]), symbols, 0, None
         fault = self._faults.next_fault(
             path,
             is_data=query is not None,

@@ -73,6 +73,8 @@ class SlidingWindowQuota:
         return log.used()
 
 
-def format_retry_after(seconds: float) -> str:
-    """``Retry-After`` as the API writes it: a decimal string with 3 decimals, rounded up (``"49.119"``)."""
-    return f"{math.ceil(seconds * 1000 - 1e-6) / 1000:.3f}"
+def format_retry_after(seconds: float, decimals: int = 3) -> str:
+    """``Retry-After`` as the API writes it: a decimal string with 3 decimals, rounded up (``"49.119"``),
+    or whole seconds with ``decimals=0`` (``"50"``), as other servers do."""
+    scale = 10**decimals
+    return f"{math.ceil(seconds * scale - 1e-6) / scale:.{decimals}f}"
