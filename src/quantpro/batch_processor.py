@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.clock import Clock, now_ms
 from quantpro.coinalyze.client import get_batch_client
 from quantpro.coinalyze.endpoints import DataType
-from quantpro.coinalyze.resolver import CoinalyzeResolver, client_clock
+from quantpro.coinalyze.resolver import CoinalyzeResolver, defaults_from_client
 from quantpro.errors import AuthenticationError, CoinalyzeError
 from quantpro.models import (
     DataMetadata,
@@ -30,7 +30,7 @@ from quantpro.models import (
     OIStatus,
     neutral_market_data,
 )
-from quantpro.settings import Settings, load_settings
+from quantpro.settings import Settings
 
 if TYPE_CHECKING:
     from quantpro.coinalyze.client import CoinalyzeBatchClient
@@ -120,15 +120,12 @@ class BatchProcessor:
         clock: Clock | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        if settings is None:
-            settings = client.settings if client is not None else load_settings()
-        self.settings = settings
-        self.clock: Clock = clock or client_clock(client) or SystemClock()
+        self.settings, self.clock = defaults_from_client(settings, client, clock)
         if client is None:
-            client = get_batch_client(settings, clock=self.clock, cache_dir=cache_dir)
+            client = get_batch_client(self.settings, clock=self.clock, cache_dir=cache_dir)
         self.client = client
         self.resolver = resolver or CoinalyzeResolver(
-            settings, client=client, clock=self.clock, cache_dir=cache_dir
+            self.settings, client=client, clock=self.clock, cache_dir=cache_dir
         )
         self.last_stats = ProcessorStats()
 

@@ -196,12 +196,9 @@ class CoinalyzeResolver:
         clock: Clock | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        if settings is None:
-            settings = client.settings if client is not None else load_settings()
-        self.settings = settings
+        self.settings, self.clock = defaults_from_client(settings, client, clock)
         self._client = client
-        self.clock: Clock = clock or client_clock(client) or SystemClock()
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else settings.cache_path()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else self.settings.cache_path()
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
         self._index: _Index | None = None
@@ -422,10 +419,16 @@ class CoinalyzeResolver:
         return {(symbol, exchange): self.resolve(symbol, exchange) for symbol, exchange in markets}
 
 
-def client_clock(client: Any) -> Clock | None:
-    """The injected client's clock, so a resolver built on a test's client shares its fake time."""
-    clock = getattr(client, "clock", None) if client is not None else None
-    return clock if isinstance(clock, Clock) else None
+def defaults_from_client(
+    settings: Settings | None, client: CoinalyzeBatchClient | None, clock: Clock | None
+) -> tuple[Settings, Clock]:
+    """Settings and clock for a component built on ``client``: what was given, else the client's
+    (so a resolver or processor on a test's client shares its fake time), else the environment's
+    settings and the real clock."""
+    if settings is None:
+        settings = client.settings if client is not None else load_settings()
+    client_clock = getattr(client, "clock", None) if client is not None else None
+    return settings, clock or (client_clock if isinstance(client_clock, Clock) else None) or SystemClock()
 
 
 def get_resolver(settings: Settings | None = None, **kwargs: Any) -> CoinalyzeResolver:
