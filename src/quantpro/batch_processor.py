@@ -30,6 +30,7 @@ from quantpro.models import (
     OIStatus,
     neutral_market_data,
 )
+from quantpro.ratelimit import eta_seconds
 from quantpro.settings import Settings
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ class BatchProcessor:
         wanted = list(dict.fromkeys(sym for sym, _ in resolutions.values() if sym is not None))
         plan = self.plan(wanted)
         stats.units_minimum = sum(len(request.symbols) for request in plan)
+        self._log_plan(plan, stats.units_minimum, len(wanted))
         fetched = self._fetch(plan, stats.units_minimum, progress)
         result = {
             MarketKey(exchange.upper(), symbol).key: self._market_data(sym, status, fetched=fetched)
@@ -178,6 +180,21 @@ class BatchProcessor:
                 PlannedRequest(data_type, chunk) for chunk in chunked(needed, self.client.batch_size)
             )
         return requests
+
+    def _log_plan(self, plan: list[PlannedRequest], units: int, symbols: int) -> None:
+        """Say up front what the API phase will cost and take, so the cost is never a surprise."""
+        calls, period = self.settings.rate_limit_calls, self.settings.rate_limit_period
+        seconds = eta_seconds(units, calls, period)
+        log.info(
+            "Plan: %d units in %d requests for %d Coinalyze symbols (fresh cached data reused); "
+            "at %d units per %g s that takes about %.0f s",
+            units,
+            len(plan),
+            symbols,
+            calls,
+            period,
+            seconds,
+        )
 
     def get_data_for_symbol(
         self, symbol: str, exchange: str, batch_data: dict[str, MarketData]

@@ -69,6 +69,22 @@ def parse_retry_after(header: str | None, *, cap: float = MAX_RETRY_AFTER) -> fl
     return min(seconds, cap)
 
 
+def eta_seconds(units_left: int, calls: int, period: float, free_now: int | None = None) -> float:
+    """Seconds the API phase still needs for ``units_left`` quota units at ``calls`` per ``period``.
+
+    ``free_now`` units can go out at once (default: a whole window, as at the start of a cold scan);
+    every further window's worth of units waits one more period. With an empty window this is the
+    benchmark's floor, (⌈units / C⌉ − 1) · W.
+    """
+    if units_left <= 0:
+        return 0.0
+    free = calls if free_now is None else max(0, min(calls, free_now))
+    remaining = units_left - free
+    if remaining <= 0:
+        return 0.0
+    return math.ceil(remaining / calls) * period
+
+
 def backoff_delay(attempt: int, *, base: float = 1.0, maximum: float = 30.0) -> float:
     """Exponential backoff before re-sending after the ``attempt``-th failure: 1, 2, 4, 8 … seconds.
 

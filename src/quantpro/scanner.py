@@ -7,7 +7,6 @@ design's per-market entry point, kept for code that analyses one market at a tim
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from quantpro.clock import Clock, SystemClock, now_ms
 from quantpro.errors import ConfigError, NoMarketsError
 from quantpro.models import MarketData
+from quantpro.ratelimit import eta_seconds
 
 if TYPE_CHECKING:
     import httpx
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["ScanOutcome", "analyze_symbol", "eta_seconds", "get_feature_factory", "run_scan"]
+
 FEED_NAME = "master_feed.json"
 
 
@@ -42,22 +44,6 @@ class ScanOutcome:
     run: RunSummary
     exit_code: int
     signals: list[dict[str, Any]] = field(default_factory=list)
-
-
-def eta_seconds(units_left: int, calls: int, period: float, free_now: int | None = None) -> float:
-    """Seconds the API phase still needs for ``units_left`` quota units at ``calls`` per ``period``.
-
-    ``free_now`` units can go out at once (default: a whole window, as at the start of a cold scan);
-    every further window's worth of units waits one more period. With an empty window this is the
-    benchmark's floor, (⌈units / C⌉ − 1) · W.
-    """
-    if units_left <= 0:
-        return 0.0
-    free = calls if free_now is None else max(0, min(calls, free_now))
-    remaining = units_left - free
-    if remaining <= 0:
-        return 0.0
-    return math.ceil(remaining / calls) * period
 
 
 def analyze_symbol(
