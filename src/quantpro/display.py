@@ -92,6 +92,11 @@ def render_outcome(outcome: ScanOutcome, console: Console, *, top: int = 15) -> 
         console.print("No actionable signal this time (every strategy says WAIT).")
         return
     console.print(_signals_table(actionable))
+    if any(s["meta"]["stale"] for s in actionable):
+        console.print(
+            "* stale market: its newest closed candle is older than 4 candles, so its signal describes "
+            "the past — refresh the candle files (quantpro download) before acting on it."
+        )
 
 
 def _fmt(value: Any) -> str:
@@ -124,7 +129,7 @@ def _signals_table(signals: list[dict[str, Any]]) -> Table:
             f"{s['score']:.1f}",
             s["strategy_name"],
             s["exchange"],
-            s["symbol"],
+            s["symbol"] + ("*" if s["meta"]["stale"] else ""),
             s["action"],
             _fmt(s["entry"]),
             _fmt(s["stop_loss"]),

@@ -151,7 +151,6 @@ def run_scan(
 
     processor = _processor(settings, data_dir, clock, http)
     symbols = [(m.key.symbol, m.key.exchange) for m in loaded.markets]
-    log.info("Processing %d symbols", len(symbols))
     batch_data = processor.process_symbols(symbols, progress=progress)
 
     signals = _analyse_all(loaded.markets, processor, batch_data, strategies, scan_ms, ltf, htf, clock)
