@@ -126,7 +126,7 @@ def run_scan(
     """The whole scan. Raises ConfigError (exit 2), AuthenticationError (exit 2, no feed),
     NoMarketsError / FeedWriteError (exit 1); otherwise the feed is written and the outcome says
     whether it is ok/degraded (exit 0) or failed (exit 3)."""
-    from quantpro.feed import build_feed, sort_signals, write_feed
+    from quantpro.feed import build_feed, write_feed
     from quantpro.market_data import load_markets
     from quantpro.strategies import get_strategies
 
@@ -155,7 +155,7 @@ def run_scan(
 
     signals = _analyse_all(loaded.markets, processor, batch_data, strategies, scan_ms, ltf, htf, clock)
     run = _run_summary(loaded, processor, clock.now() - started)
-    feed = build_feed(sort_signals(signals), run, last_updated_ms=now_ms(clock))
+    feed = build_feed(signals, run, last_updated_ms=now_ms(clock))  # build_feed sorts
     write_feed(feed_path, feed)
     log.info("Saved %d signals to %s", len(feed["signals"]), feed_path)
     log.info("Last Updated: %d", feed["last_updated"])
