@@ -65,6 +65,18 @@ CacheDirOption = Annotated[
 ]
 
 
+def _settings(**flags: Any) -> Settings:
+    """Resolve settings from the flags given, then set up logging for them: the debug log file
+    (``QUANTPRO_LOG_FILE``) and the key registered as a secret every handler redacts."""
+    from quantpro.logs import configure_logging
+    from quantpro.settings import load_settings
+
+    settings = load_settings(**flags)
+    secret = settings.api_key.get_secret_value() if settings.api_key else None
+    configure_logging(_STATE["verbosity"], settings.log_file, [secret] if secret else [])
+    return settings
+
+
 @app.command()
 def scan(
     data_dir: Annotated[Path, typer.Argument(help="Directory of candle files.")],
@@ -79,9 +91,7 @@ def scan(
     cache_dir: CacheDirOption = None,
 ) -> int:
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed."""
-    from quantpro.settings import load_settings
-
-    settings = load_settings(cache_dir=cache_dir)
+    settings = _settings(cache_dir=cache_dir)
     return _scan_and_render(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
 
 
@@ -90,11 +100,9 @@ def _scan_and_render(settings: Settings, data_dir: Path, **options: Any) -> int:
     from rich.console import Console
 
     from quantpro.display import ApiProgress, render_outcome
-    from quantpro.logs import configure_logging, stderr_console
+    from quantpro.logs import stderr_console
     from quantpro.scanner import run_scan
 
-    secret = settings.api_key.get_secret_value() if settings.api_key else None
-    configure_logging(_STATE["verbosity"], settings.log_file, [secret] if secret else [])
     progress = ApiProgress(stderr_console(), settings.rate_limit_calls, settings.rate_limit_period)
     with progress.running():
         outcome = run_scan(settings, data_dir, progress=progress, **options)
@@ -117,7 +125,6 @@ def demo(
     """Generate sample candles, start the simulator in-process and run a full scan against it."""
     from quantpro.clock import SystemClock, now_ms
     from quantpro.demo_data import generate_demo_universe
-    from quantpro.settings import load_settings
     from quantpro.simulator import SimulatorConfig, start_simulator
 
     written = generate_demo_universe(directory, markets, now_ms=now_ms(SystemClock()))
@@ -125,7 +132,7 @@ def demo(
     config = SimulatorConfig(calls=DEMO_CALLS, period=DEMO_PERIOD, api_keys=frozenset({DEMO_KEY}))
     with start_simulator(config, port=0) as sim:
         log.info("Coinalyze simulator on %s (%d units per %g s)", sim.base_url, DEMO_CALLS, DEMO_PERIOD)
-        settings = load_settings(
+        settings = _settings(
             api_key=DEMO_KEY,
             base_url=sim.base_url,
             rate_limit_calls=DEMO_CALLS,
@@ -180,11 +187,9 @@ def resolve(
 
     from quantpro.coinalyze.resolver import get_resolver
     from quantpro.errors import CoinalyzeError
-    from quantpro.logs import register_secret
-    from quantpro.settings import load_settings
 
-    settings = load_settings(cache_dir=cache_dir)
-    register_secret(settings.api_key_value())
+    settings = _settings(cache_dir=cache_dir)
+    settings.api_key_value()  # no key → exit 2 before any request
     try:
         coinalyze_symbol, status = get_resolver(settings).resolve(symbol, exchange)
     except AuthenticationError:
@@ -210,11 +215,9 @@ def symbols_refresh(cache_dir: CacheDirOption = None) -> int:
     """Force a refresh of the symbol cache."""
     from quantpro.coinalyze.resolver import get_resolver
     from quantpro.errors import CoinalyzeError
-    from quantpro.logs import register_secret
-    from quantpro.settings import load_settings
 
-    settings = load_settings(cache_dir=cache_dir)
-    register_secret(settings.api_key_value())
+    settings = _settings(cache_dir=cache_dir)
+    settings.api_key_value()  # no key → exit 2 before any request
     resolver = get_resolver(settings)
     try:
         resolver.fetch_symbols()
@@ -253,8 +256,8 @@ def download(
     from quantpro.download import download as run_download
     from quantpro.download.render import DownloadProgress, summary_table
     from quantpro.logs import stderr_console
-    from quantpro.settings import load_settings
 
+    settings = _settings()
     venues = parse_venues(exchange)
     wanted = [s.strip() for s in symbols.split(",") if s.strip()] if symbols else None
     request = DownloadRequest(
@@ -265,7 +268,7 @@ def download(
         top=top,
         symbols=wanted,
         url_overrides=exchange_url_overrides(os.environ),
-        timeout_s=load_settings().http_timeout,
+        timeout_s=settings.http_timeout,
     )
     request.validate()
     progress = DownloadProgress(stderr_console(), venues)
