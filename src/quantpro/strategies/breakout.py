@@ -8,14 +8,13 @@ actionable. See docs/strategies.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from quantpro.derivatives import Side
 from quantpro.features import SharedContext, TimeframeFeatures
 from quantpro.models import Bias, Setup, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (
+    Break,
     atr_at,
     clip01,
     crossing_rows,
@@ -23,7 +22,6 @@ from quantpro.strategies.common import (
     derivatives_points,
     make_setup,
     past_line,
-    side_of,
     sign,
     trendline_start,
     wait,
@@ -36,18 +34,6 @@ STOP_BEYOND_ATR = 0.5
 STOP_MAX_ATR = 2.5
 TARGET_HEIGHT = 1.618
 BASE_POINTS = 20.0
-
-
-@dataclass(frozen=True)
-class Break:
-    """A trendline crossing at candle ``row`` of the HTF."""
-
-    line: Trendline
-    row: int
-
-    @property
-    def side(self) -> Side:
-        return side_of(self.line)
 
 
 class Breakout(Strategy):

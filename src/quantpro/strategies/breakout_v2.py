@@ -21,6 +21,7 @@ from quantpro.features import SharedContext, TimeframeFeatures
 from quantpro.models import Bias, Setup, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (
+    Break,
     atr_at,
     clip01,
     decide,
@@ -52,17 +53,11 @@ BASE_POINTS = 30.0
 
 
 @dataclass(frozen=True)
-class ConfirmedBreak:
+class ConfirmedBreak(Break):
     """A crossing that passed the confirmation rules."""
 
-    line: Trendline
-    row: int
     kind: BreakKind
     retest_distance: float | None  # closest RSI came back to the line (retests only)
-
-    @property
-    def side(self) -> Side:
-        return side_of(self.line)
 
 
 class BreakoutV2(Strategy):

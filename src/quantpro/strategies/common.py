@@ -7,6 +7,7 @@ once for both sides.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -18,6 +19,19 @@ from quantpro.strategies.base import ACTION_THRESHOLD
 from quantpro.trendlines import Trendline, find_pivots
 
 DivergenceKind = Literal["regular", "hidden"]
+
+
+@dataclass(frozen=True)
+class Break:
+    """A trendline crossing at candle ``row`` of the HTF."""
+
+    line: Trendline
+    row: int
+
+    @property
+    def side(self) -> Side:
+        return side_of(self.line)
+
 
 #: Both trendline strategies need this much HTF history (RSI warm-up plus room for a line).
 MIN_HTF_BARS = 50
