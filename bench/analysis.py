@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from quantpro.scanner import run_scan
+from quantpro.runs.scan import run_scan
 from quantpro.settings import load_settings
 from quantpro.simulator import SimulatorConfig, start_simulator
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from quantpro.scanner import run_scan
+from quantpro.runs.scan import run_scan
 from quantpro.settings import load_settings
 from quantpro.simulator import SimulatorConfig, start_simulator
 from universe import REAL, build_universe

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from quantpro.batch_processor import BatchProcessor, FetchProgress, get_batch_processor
 from quantpro.clock import FakeClock
-from quantpro.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
 from quantpro.errors import AuthenticationError
 from quantpro.models import neutral_market_data
 from quantpro.settings import load_settings
 from quantpro.simulator import Fault, SimulatorConfig, start_simulator
+from quantpro.sources.base import FetchProgress
+from quantpro.sources.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
+from quantpro.sources.coinalyze.processor import BatchProcessor, get_batch_processor
 
 KEY = "test-key-processor"
 DATA_PATHS = ("/open-interest-history", "/funding-rate", "/long-short-ratio-history", "/liquidation-history")

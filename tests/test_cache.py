@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from quantpro.cache import CACHE_SUBDIR, ResponseCache
 from quantpro.clock import FakeClock
+from quantpro.sources.coinalyze.cache import CACHE_SUBDIR, ResponseCache
 
 TTL = 15 * 60.0
 

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from quantpro.clock import FakeClock, SystemClock
-from quantpro.coinalyze import ChunkOutcome, CoinalyzeBatchClient, DataType, get_batch_client
 from quantpro.errors import AuthenticationError, CoinalyzeError, ConfigError
 from quantpro.settings import Settings, load_settings
 from quantpro.simulator import (
@@ -26,6 +25,7 @@ from quantpro.simulator import (
     build_catalogue,
     start_simulator,
 )
+from quantpro.sources.coinalyze import ChunkOutcome, CoinalyzeBatchClient, DataType, get_batch_client
 
 KEY = "test-key-0123456789"
 T0 = 1_768_842_000.0

@@ -10,10 +10,10 @@ import numpy as np
 import orjson
 import pytest
 
-from quantpro.demo_data import DEMO_MARKER, MAX_MARKETS, VENUES, demo_markets, generate_demo_universe
-from quantpro.features import FeatureFactory
-from quantpro.market_data import load_markets
+from quantpro.analysis.features import FeatureFactory
+from quantpro.demo.universe import DEMO_MARKER, MAX_MARKETS, VENUES, demo_markets, generate_demo_universe
 from quantpro.models import TIMEFRAME_MS, MarketKey, neutral_market_data
+from quantpro.store.markets import load_markets
 from quantpro.strategies import get_strategies
 from quantpro.strategies.base import run_strategy
 from quantpro.symbols import parse_local_symbol
@@ -152,14 +152,12 @@ def test_demo_has_actionable_longs_and_shorts(universe: tuple[Path, list[MarketK
     factory = FeatureFactory()
     actions: dict[str, set[str]] = {}
     for market in load_markets(directory, now_ms=NOW_MS).markets:
-        context = factory.build_context(
+        context = factory.context_for(
             market.key.symbol,
             market.key.exchange,
-            market.ltf,
-            market.htf,
-            external_data=neutral_market_data(),
+            market.candles,
+            neutral_market_data(),
             scan_time_ms=NOW_MS,
-            htf_resampled=market.htf_resampled,
         )
         for strategy in get_strategies("all"):
             actions.setdefault(strategy.name, set()).add(run_strategy(strategy, context).action.value)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quantpro.derivatives import DerivativesComponent, derivatives_component
+from quantpro.analysis.derivatives import DerivativesComponent, derivatives_component
 from quantpro.models import MarketData, OIPoint, neutral_market_data
 
 SCAN_S = 1_768_000_000 - (1_768_000_000 % 900)  # a bucket boundary

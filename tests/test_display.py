@@ -7,9 +7,9 @@ from typing import Any
 
 from rich.console import Console
 
-from quantpro.display import render_outcome
+from quantpro.cli.views import render_outcome
 from quantpro.feed import RunSummary
-from quantpro.scanner import ScanOutcome
+from quantpro.runs.scan import ScanOutcome
 
 
 def _signal(symbol: str, action: str, score: float, *, stale: bool) -> dict[str, Any]:

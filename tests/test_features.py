@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from quantpro.analysis.features import FeatureFactory, SharedContext, TimeframeFeatures
+from quantpro.candles import candles_to_frame, prepare_market
 from quantpro.clock import FakeClock
 from quantpro.errors import QuantProError
-from quantpro.features import FeatureFactory, SharedContext, TimeframeFeatures
-from quantpro.market_data import candles_to_frame
 from quantpro.models import Candles, MarketData, neutral_market_data
 
 START = 1_767_225_600_000  # 2026-01-01 00:00 UTC, a multiple of 4 h
@@ -76,7 +76,8 @@ def test_given_htf_is_used_and_not_flagged() -> None:
     ctx = factory.build_context("X", "MEXC", ltf, htf, scan_time_ms=SCAN)
     assert ctx.htf_resampled is False
     np.testing.assert_array_equal(ctx.htf.candles.close, htf.close)
-    assert factory.build_context("X", "MEXC", ltf, htf, scan_time_ms=SCAN, htf_resampled=True).htf_resampled
+    resampled = prepare_market(ltf, None, "4h", now_ms=SCAN)
+    assert factory.context_for("X", "MEXC", resampled, None, scan_time_ms=SCAN).htf_resampled
 
 
 def test_forming_candle_is_not_used() -> None:
@@ -88,11 +89,12 @@ def test_forming_candle_is_not_used() -> None:
     assert ctx.stale is False
 
 
-def test_stale_is_computed_unless_given() -> None:
+def test_stale_is_decided_once_by_the_prepared_candles() -> None:
     late = SCAN + 5 * STEP
     factory = FeatureFactory()
     assert factory.build_context("X", "MEXC", _ltf(), None, scan_time_ms=late).stale is True
-    assert factory.build_context("X", "MEXC", _ltf(), None, scan_time_ms=late, stale=False).stale is False
+    fresh = prepare_market(_ltf(), None, "4h", now_ms=SCAN)
+    assert factory.context_for("X", "MEXC", fresh, None, scan_time_ms=late).stale is False
     assert factory.build_context("X", "MEXC", _ltf(), None, scan_time_ms=SCAN + 4 * STEP).stale is False
 
 

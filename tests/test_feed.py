@@ -12,8 +12,8 @@ import numpy as np
 import orjson
 import pytest
 
+from quantpro.analysis.features import FeatureFactory, SharedContext
 from quantpro.errors import FeedWriteError, StrategyError
-from quantpro.features import FeatureFactory, SharedContext
 from quantpro.feed import (
     OI_METADATA_KEYS,
     RUN_KEYS,
@@ -29,7 +29,7 @@ from quantpro.feed import (
     write_feed,
 )
 from quantpro.models import Action, Bias, Candles, MarketData, Setup, StrategyResult, neutral_market_data
-from quantpro.storage import set_crash_hook
+from quantpro.store.atomic import set_crash_hook
 
 NOW_MS = 1_768_842_349_064
 LTF_MS = 900_000

@@ -11,7 +11,7 @@ from quantpro.cli import main
 from quantpro.clock import FakeClock, SystemClock
 from quantpro.errors import ConfigError
 from quantpro.settings import load_settings
-from quantpro.storage import atomic_write_json, read_json, set_crash_hook
+from quantpro.store.atomic import atomic_write_json, read_json, set_crash_hook
 from quantpro.symbols import canonical_coin, parse_local_symbol, split_quote
 
 # -- settings -------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quantpro import indicators as ind
-from quantpro.market_data import load_candle_file
+from quantpro.analysis import indicators as ind
+from quantpro.analysis.features import compute_features
 from quantpro.models import Candles, FloatArray
+from quantpro.store.candles import load_candle_file
 
 talipp_ind = pytest.importorskip("talipp.indicators")
 talipp_ohlcv = pytest.importorskip("talipp.ohlcv")
@@ -100,7 +101,7 @@ def test_wilder_indicators_match_talipp_after_convergence(btc_4h: Candles) -> No
 
 
 def test_warm_up_rows_follow_talib_conventions(btc_4h: Candles) -> None:
-    f = ind.compute_features(btc_4h)
+    f = compute_features(btc_4h)
     assert _first_valid(f.rsi) == 14
     assert _first_valid(f.ema50) == 49
     assert _first_valid(f.ema200) == 199
@@ -141,12 +142,12 @@ def test_rsi_is_100_on_a_rising_series_and_ema_of_constant_is_constant() -> None
 
 
 def test_too_short_history_is_all_nan() -> None:
-    f = ind.compute_features(_candles([100.0 + i for i in range(120)]))
+    f = compute_features(_candles([100.0 + i for i in range(120)]))
     assert np.isnan(f.ema200).all()
     assert not np.isnan(f.ema50).all()
-    empty = ind.compute_features(_candles([]))
+    empty = compute_features(_candles([]))
     assert len(empty) == 0 and empty.rsi.shape == (0,) and empty.obv.shape == (0,)
-    tiny = ind.compute_features(_candles([1.0, 2.0, 3.0]))
+    tiny = compute_features(_candles([1.0, 2.0, 3.0]))
     assert np.isnan(tiny.adx).all() and np.isnan(tiny.rsi).all() and tiny.obv.shape == (3,)
 
 
@@ -160,7 +161,7 @@ _prices = st.lists(st.floats(min_value=0.01, max_value=1e6, allow_nan=False), mi
 def test_outputs_align_with_inputs_and_never_mutate_them(close: list[float]) -> None:
     candles = _candles(close, [abs(x) % 97 for x in close])
     before = {name: getattr(candles, name).copy() for name in ("open", "high", "low", "close", "volume")}
-    features = ind.compute_features(candles)
+    features = compute_features(candles)
     for name in (
         "rsi", "ema50", "ema200", "adx", "plus_di", "minus_di", "atr",
         "bb_upper", "bb_middle", "bb_lower", "obv", "volume_sma",

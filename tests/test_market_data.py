@@ -11,9 +11,11 @@ import orjson
 import pandas as pd
 import pytest
 
-from quantpro import market_data as md
+from quantpro import candles as candle_ops
 from quantpro.errors import ConfigError, DataFileError
 from quantpro.models import Candles, MarketKey
+from quantpro.store import candles as store_candles
+from quantpro.store import markets as md
 
 START = 1_767_225_600_000  # 2026-01-01 00:00 UTC
 STEP = 900_000  # 15m
@@ -34,7 +36,7 @@ def _rows(n: int = N, *, start: int = START, step: int = STEP, base: float = 100
 
 
 def _as_arrays(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[r[k] for k in md.COLUMNS] for r in rows]
+    return [[r[k] for k in candle_ops.COLUMNS] for r in rows]
 
 
 def _write(directory: Path, name: str, content: Any) -> Path:
@@ -64,7 +66,7 @@ def test_object_and_array_forms_load_the_same(tmp_path: Path) -> None:
     result = _load(tmp_path)
     assert result.skipped == []
     obj, arr = _market(result, "OBJUSDT"), _market(result, "ARRUSDT")
-    for col in md.COLUMNS:
+    for col in candle_ops.COLUMNS:
         np.testing.assert_array_equal(getattr(obj.ltf, col), getattr(arr.ltf, col))
     assert obj.ltf.time.dtype == np.int64 and obj.ltf.close.dtype == np.float64
     assert obj.key == MarketKey("MEXC", "OBJUSDT")
@@ -97,7 +99,7 @@ def test_resample_by_hand() -> None:
     lo = o - np.array([0, 0, 0, 0, 0, 3, 0, 0, 0, 0], dtype=np.float64)
     v = np.full(10, 2.0)
     ltf = Candles("15m", time, o, h, lo, c, v)
-    out = md.resample(ltf, "1h")
+    out = candle_ops.resample(ltf, "1h")
     # only 01:00 (rows 3..6) is complete at both ends
     assert out.time.tolist() == [START + 3_600_000]
     assert out.open.tolist() == [4.0]  # open of row 3
@@ -107,7 +109,7 @@ def test_resample_by_hand() -> None:
     assert out.volume.tolist() == [8.0]
     # one more candle (02:45) completes the 02:00 bucket
     more = Candles("15m", np.r_[time, time[-1] + STEP], *(np.r_[a, a[-1]] for a in (o, h, lo, c, v)))
-    assert md.resample(more, "1h").time.tolist() == [START + 3_600_000, START + 7_200_000]
+    assert candle_ops.resample(more, "1h").time.tolist() == [START + 3_600_000, START + 7_200_000]
 
 
 def test_forming_candle_is_dropped(tmp_path: Path) -> None:
@@ -293,7 +295,7 @@ def test_custom_ignored_names_are_not_reported(tmp_path: Path) -> None:
 
 
 def test_huge_file_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(md, "MAX_FILE_BYTES", 4096)
+    monkeypatch.setattr(store_candles, "MAX_FILE_BYTES", 4096)
     _write(tmp_path, "MEXC_BIGUSDT_15m.json", _rows())
     assert "file too large" in _reasons(_load(tmp_path))["MEXC_BIGUSDT_15m.json"]
 
@@ -311,15 +313,15 @@ def test_load_market_raises_data_file_error_with_the_file_name(tmp_path: Path) -
 
 
 def test_frame_round_trip_and_lenient_repairs() -> None:
-    candles = md.matrix_to_candles(md.rows_to_matrix("x", _rows()), "15m")
-    frame = md.candles_to_frame(candles)
-    assert list(frame.columns) == list(md.COLUMNS)
+    candles = candle_ops.matrix_to_candles(candle_ops.rows_to_matrix("x", _rows()), "15m")
+    frame = candle_ops.candles_to_frame(candles)
+    assert list(frame.columns) == list(candle_ops.COLUMNS)
     assert frame["time"].dtype == np.int64
-    back = md.candles_from_frame(frame, "15m")
-    for col in md.COLUMNS:
+    back = candle_ops.candles_from_frame(frame, "15m")
+    for col in candle_ops.COLUMNS:
         np.testing.assert_array_equal(getattr(back, col), getattr(candles, col))
     short = frame.iloc[:10].copy()
     short.loc[3, "close"] = np.nan
-    assert len(md.candles_from_frame(short, "15m")) == 9  # no 50-candle minimum, bad row dropped
+    assert len(candle_ops.candles_from_frame(short, "15m")) == 9  # no 50-candle minimum, bad row dropped
     with pytest.raises(ValueError, match="lacks column"):
-        md.candles_from_frame(pd.DataFrame({"time": [1]}), "15m")
+        candle_ops.candles_from_frame(pd.DataFrame({"time": [1]}), "15m")

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quantpro.clock import FakeClock
-from quantpro.ratelimit import LOCK_FILE, STATE_FILE, RateLimiter, earliest_start
+from quantpro.net.ratelimit import LOCK_FILE, STATE_FILE, RateLimiter, earliest_start
 
 T0 = 1_768_842_000.0
 
@@ -217,7 +217,7 @@ _WORKER = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from quantpro.clock import SystemClock
-    from quantpro.ratelimit import RateLimiter
+    from quantpro.net.ratelimit import RateLimiter
 
     state_dir, out, start_at = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     limiter = RateLimiter(5, 0.5, clock=SystemClock(), state_dir=state_dir, name="shared-key")

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quantpro import market_data as md
-from quantpro.features import FeatureFactory
+from quantpro import candles as candle_ops
+from quantpro.analysis.features import FeatureFactory
+from quantpro.store import markets as md
 
 pytestmark = pytest.mark.realdata
 
@@ -36,7 +37,7 @@ def test_all_658_markets_load(loaded: md.LoadResult) -> None:
     keys = {(m.key.exchange, m.key.symbol) for m in loaded.markets}
     assert len(keys) == 658
     for market in loaded.markets:
-        assert len(market.ltf) >= md.MIN_CANDLES
+        assert len(market.ltf) >= candle_ops.MIN_CANDLES
         assert (np.diff(market.ltf.time) > 0).all()
         assert int(market.ltf.time[-1]) + market.ltf.interval_ms <= CAPTURE_MS
 
@@ -67,14 +68,8 @@ def test_a_torn_copy_of_a_real_file_is_skipped_with_its_byte(real_candles: Path,
 def test_contexts_build_for_real_markets(loaded: md.LoadResult) -> None:
     factory = FeatureFactory()
     for market in loaded.markets[::60]:
-        ctx = factory.build_context(
-            market.key.symbol,
-            market.key.exchange,
-            market.ltf,
-            market.htf,
-            scan_time_ms=CAPTURE_MS,
-            htf_resampled=market.htf_resampled,
-            stale=market.stale,
+        ctx = factory.context_for(
+            market.key.symbol, market.key.exchange, market.candles, None, scan_time_ms=CAPTURE_MS
         )
         assert len(ctx.ltf) == len(market.ltf) and len(ctx.htf) == len(market.htf)
         assert not np.isnan(ctx.ltf.rsi[-1])

@@ -13,11 +13,16 @@ from typing import Any
 import pytest
 
 from quantpro.clock import FakeClock
-from quantpro.coinalyze.catalogue import BUILTIN_EXCHANGES_2025, builtin_exchanges, exchange_key, is_candidate
-from quantpro.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
-from quantpro.coinalyze.resolver import SCHEMA_VERSION, SYMBOLS_FILE, CoinalyzeResolver, get_resolver
 from quantpro.settings import Settings, load_settings
 from quantpro.simulator import Fault, SimulatorConfig, start_simulator
+from quantpro.sources.coinalyze.catalogue import (
+    BUILTIN_EXCHANGES_2025,
+    builtin_exchanges,
+    exchange_key,
+    is_candidate,
+)
+from quantpro.sources.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
+from quantpro.sources.coinalyze.resolver import SCHEMA_VERSION, SYMBOLS_FILE, CoinalyzeResolver, get_resolver
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "coinalyze_api.md"
 KEY = "test-key-resolver"

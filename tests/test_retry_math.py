@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from quantpro.coinalyze.client import error_for_status
 from quantpro.errors import (
     AuthenticationError,
     BadRequestError,
     RateLimitError,
     ServerError,
 )
-from quantpro.ratelimit import MAX_RETRY_AFTER, backoff_delay, key_fingerprint, parse_retry_after
+from quantpro.net.ratelimit import key_fingerprint
+from quantpro.net.retry import MAX_RETRY_AFTER, backoff_delay, parse_retry_after
+from quantpro.sources.coinalyze.client import error_for_status
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantpro.trendlines import Trendline, find_pivots, find_trendlines
+from quantpro.analysis.trendlines import Trendline, find_pivots, find_trendlines
 from strategies.builders import rsi_with_line
 
 

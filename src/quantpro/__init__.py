@@ -12,15 +12,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    "get_resolver": "quantpro.coinalyze.resolver",
-    "CoinalyzeResolver": "quantpro.coinalyze.resolver",
-    "get_batch_client": "quantpro.coinalyze.client",
-    "CoinalyzeBatchClient": "quantpro.coinalyze.client",
-    "get_batch_processor": "quantpro.batch_processor",
-    "BatchProcessor": "quantpro.batch_processor",
-    "FeatureFactory": "quantpro.features",
-    "SharedContext": "quantpro.features",
-    "analyze_symbol": "quantpro.scanner",
+    "get_resolver": "quantpro.sources.coinalyze.resolver",
+    "CoinalyzeResolver": "quantpro.sources.coinalyze.resolver",
+    "get_batch_client": "quantpro.sources.coinalyze.client",
+    "CoinalyzeBatchClient": "quantpro.sources.coinalyze.client",
+    "get_batch_processor": "quantpro.sources.coinalyze.processor",
+    "BatchProcessor": "quantpro.sources.coinalyze.processor",
+    "FeatureFactory": "quantpro.analysis.features",
+    "SharedContext": "quantpro.analysis.features",
+    "analyze_symbol": "quantpro.runs.analyze",
     "Settings": "quantpro.settings",
     "load_settings": "quantpro.settings",
 }

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from quantpro.clock import FakeClock
-from quantpro.download import DownloadReport, DownloadRequest, Venue, download
+from quantpro.download import DownloadReport, DownloadRequest, download
+from quantpro.venues import Venue
 
 from .fakes import (
     FakeBinance,

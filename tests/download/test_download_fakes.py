@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from quantpro.clock import FakeClock
-from quantpro.download.venues import hyperliquid_candle_weight
 from quantpro.symbols import parse_local_symbol
+from quantpro.venues.table import hyperliquid_candle_weight
 
 from .conftest import expected_markets, run
 from .fakes import FakeBybit, FakeHyperliquid, FakeKuCoin, FakeOKX, FakeVenue, Request

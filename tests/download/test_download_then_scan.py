@@ -1,16 +1,13 @@
 """The real workflow, offline: ``download`` from the venue fakes, then ``scan`` against the simulator.
 
 Every downloaded market must come out of the scan with its three signals (Legacy, Breakout,
-BreakoutV2). Skipped with a clear message while the scanner or the simulator is not in the tree.
+BreakoutV2).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
-
-import pytest
 
 from quantpro.clock import FakeClock
 
@@ -19,17 +16,11 @@ from .fakes import FakeBybit, FakeHyperliquid, FakeOKX
 
 KEY = "download-then-scan-key"
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("quantpro.scanner") is None
-    or importlib.util.find_spec("quantpro.simulator") is None,
-    reason="quantpro.scanner / quantpro.simulator not built yet: the download-then-scan test waits for them",
-)
-
 
 def test_every_downloaded_market_gets_its_three_signals(
     clock: FakeClock, data_dir: Path, bybit: FakeBybit, okx: FakeOKX, hyperliquid: FakeHyperliquid
 ) -> None:
-    from quantpro.scanner import run_scan
+    from quantpro.runs.scan import run_scan
     from quantpro.settings import load_settings
     from quantpro.simulator import SimulatorConfig, start_simulator
 

@@ -12,9 +12,6 @@ import ccxt
 import pytest
 
 from quantpro.clock import FakeClock
-from quantpro.download import VENUES, Venue, build_exchange, exchange_url_overrides, parse_venues
-from quantpro.download.client import parse_retry_after, rebase_url, retry_delay, translate_error
-from quantpro.download.errors import VenueRateLimitError, VenueRejectedError, VenueTemporaryError
 from quantpro.download.fetch import (
     MarketRef,
     is_stable_perpetual,
@@ -24,12 +21,14 @@ from quantpro.download.fetch import (
     select_symbols,
     top_by_volume,
 )
-from quantpro.download.files import Candle, merge_candles, read_candles, write_candles
-from quantpro.download.pacing import Pacer
-from quantpro.download.venues import Budget, hyperliquid_candle_weight, local_symbol
-from quantpro.errors import ConfigError
-from quantpro.storage import set_crash_hook
+from quantpro.errors import ConfigError, RateLimitError, RequestRejectedError, TemporaryError
+from quantpro.net.pacing import Budget, Pacer
+from quantpro.store.atomic import set_crash_hook
+from quantpro.store.candles import Candle, merge_candles, read_candles, write_candles
 from quantpro.symbols import parse_local_symbol
+from quantpro.venues import VENUES, Venue, build_exchange, exchange_url_overrides, parse_venues
+from quantpro.venues.client import parse_retry_after, rebase_url, retry_delay, translate_error
+from quantpro.venues.table import hyperliquid_candle_weight, local_symbol
 
 M15, H4 = 900_000, 14_400_000
 
@@ -185,13 +184,13 @@ def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
 @pytest.mark.parametrize(
     ("attempt", "error", "delay"),
     [
-        (1, VenueRateLimitError("x", retry_after=1.5), 1.5),
-        (1, VenueRateLimitError("x"), 5.0),
-        (3, VenueRateLimitError("x"), 20.0),
-        (9, VenueRateLimitError("x"), 60.0),
-        (1, VenueTemporaryError("x"), 1.0),
-        (3, VenueTemporaryError("x"), 4.0),
-        (9, VenueTemporaryError("x"), 30.0),
+        (1, RateLimitError("x", retry_after=1.5), 1.5),
+        (1, RateLimitError("x"), 5.0),
+        (3, RateLimitError("x"), 20.0),
+        (9, RateLimitError("x"), 60.0),
+        (1, TemporaryError("x"), 1.0),
+        (3, TemporaryError("x"), 4.0),
+        (9, TemporaryError("x"), 30.0),
     ],
 )
 def test_retry_delay(attempt: int, error: Exception, delay: float) -> None:
@@ -201,21 +200,23 @@ def test_retry_delay(attempt: int, error: Exception, delay: float) -> None:
 @pytest.mark.parametrize(
     ("exc", "status", "expected"),
     [
-        (ccxt.RateLimitExceeded("x"), 429, VenueRateLimitError),
-        (ccxt.DDoSProtection("x"), 418, VenueRateLimitError),
-        (ccxt.ExchangeNotAvailable("x"), 503, VenueTemporaryError),
-        (ccxt.RequestTimeout("x"), 504, VenueTemporaryError),
-        (ccxt.RequestTimeout("x"), None, VenueTemporaryError),
-        (ccxt.NetworkError("x"), None, VenueTemporaryError),
-        (ccxt.ExchangeNotAvailable("x"), 404, VenueRejectedError),  # ccxt calls a 404 "not available"
-        (ccxt.BadSymbol("x"), 200, VenueRejectedError),
+        (ccxt.RateLimitExceeded("x"), 429, RateLimitError),
+        (ccxt.DDoSProtection("x"), 418, RateLimitError),
+        (ccxt.ExchangeNotAvailable("x"), 503, TemporaryError),
+        (ccxt.RequestTimeout("x"), 504, TemporaryError),
+        (ccxt.RequestTimeout("x"), None, TemporaryError),
+        (ccxt.NetworkError("x"), None, TemporaryError),
+        (ccxt.ExchangeNotAvailable("x"), 404, RequestRejectedError),  # ccxt calls a 404 "not available"
+        (ccxt.BadSymbol("x"), 200, RequestRejectedError),
     ],
 )
 def test_translate_error(exc: Exception, status: int | None, expected: type) -> None:
     error = translate_error(exc, status, {"retry-after": "2.5"}, "BYBIT")
-    assert type(error) is expected
-    if expected is VenueRateLimitError:
-        assert isinstance(error, VenueRateLimitError) and error.retry_after == 2.5
+    assert isinstance(error, expected)
+    assert isinstance(error, RateLimitError) == (expected is RateLimitError)
+    assert error.source == "BYBIT"
+    if expected is RateLimitError:
+        assert isinstance(error, RateLimitError) and error.retry_after == 2.5
 
 
 # --- pacing -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from quantpro import cli
 from quantpro.clock import FakeClock, SystemClock, now_ms
-from quantpro.demo_data import generate_demo_universe
+from quantpro.demo.universe import generate_demo_universe
 
 from .conftest import read_feed, validate
 
@@ -168,8 +168,8 @@ def test_the_progress_display_draws_on_the_console_it_is_given() -> None:
     """The CLI hands :class:`ApiProgress` the stderr console; it draws there and nowhere else."""
     from rich.console import Console
 
-    from quantpro.batch_processor import FetchProgress
-    from quantpro.display import ApiProgress
+    from quantpro.cli.views import ApiProgress
+    from quantpro.sources.base import FetchProgress
 
     drawn = io.StringIO()
     progress = ApiProgress(Console(file=drawn, force_terminal=True, width=120), calls=40, period=60.0)

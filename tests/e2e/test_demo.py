@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from quantpro import cli
-from quantpro.demo_data import DEMO_MARKER, generate_demo_universe
+from quantpro.demo.universe import DEMO_MARKER, generate_demo_universe
 from quantpro.errors import ConfigError
 
 from .conftest import read_feed, validate

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import typer
 
-from quantpro.cli import app
+from quantpro.cli.app import app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

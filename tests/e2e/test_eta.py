@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from quantpro.display import format_duration
-from quantpro.scanner import eta_seconds
+from quantpro.cli.views import format_duration
+from quantpro.net.ratelimit import eta_seconds
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 import quantpro
 from quantpro.clock import FakeClock
-from quantpro.demo_data import generate_demo_universe
+from quantpro.demo.universe import generate_demo_universe
 
 REFERENCE_NAMES = (
     "get_resolver",
@@ -74,7 +74,7 @@ def _frame(path: Path) -> pd.DataFrame:
 
 def test_analyze_symbol_with_and_without_external_data(tmp_path: Path) -> None:
     from quantpro import FeatureFactory, analyze_symbol, get_batch_processor
-    from quantpro.scanner import get_feature_factory
+    from quantpro.runs.analyze import get_feature_factory
     from quantpro.settings import load_settings
     from quantpro.simulator import SimulatorConfig, start_simulator
 

@@ -17,7 +17,7 @@ import pytest
 
 from quantpro import cli
 from quantpro.clock import SystemClock, now_ms
-from quantpro.demo_data import generate_demo_universe
+from quantpro.demo.universe import generate_demo_universe
 
 from .conftest import read_feed
 from .expect import BATCH, CatalogueRules, cost_of, markets_in

@@ -18,7 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from quantpro.clock import FakeClock
-from quantpro.demo_data import generate_demo_universe
+from quantpro.demo.universe import generate_demo_universe
 
 from .conftest import read_feed, validate
 from .expect import DATA_PATHS, CatalogueRules, Cost, Expected, cost_of, markets_in, sort_key
@@ -62,7 +62,7 @@ def _extra_markets(rules_catalogue: Any) -> dict[str, bool]:
 
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
-    from quantpro.scanner import run_scan
+    from quantpro.runs.scan import run_scan
     from quantpro.settings import load_settings
     from quantpro.simulator import SimulatorConfig, start_simulator
 

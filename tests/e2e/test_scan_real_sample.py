@@ -65,7 +65,7 @@ def test_the_torn_files_of_the_original_are_absent(real_candles: Path) -> None:
 def test_every_real_market_gets_its_three_signals(
     real_candles: Path, tmp_path: Path, feed_validator: Draft202012Validator
 ) -> None:
-    from quantpro.scanner import run_scan
+    from quantpro.runs.scan import run_scan
     from quantpro.settings import load_settings
     from quantpro.simulator import SimulatorConfig, start_simulator
 

@@ -22,9 +22,9 @@ import orjson
 import pytest
 
 from quantpro.clock import FakeClock, now_ms
-from quantpro.demo_data import generate_demo_universe
+from quantpro.demo.universe import generate_demo_universe
 from quantpro.feed import load_schema
-from quantpro.scanner import ScanOutcome, run_scan
+from quantpro.runs.scan import ScanOutcome, run_scan
 from quantpro.settings import load_settings
 from quantpro.simulator import RunningSimulator, SimulatorConfig, start_simulator
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from quantpro.clock import FakeClock, now_ms
-from quantpro.coinalyze.client import MAX_RATE_LIMIT_RETRIES, MAX_RETRIES
-from quantpro.scanner import ScanOutcome
+from quantpro.runs.scan import ScanOutcome
 from quantpro.simulator import Fault, RunningSimulator, SimulatorConfig, start_simulator
+from quantpro.sources.coinalyze.client import MAX_RATE_LIMIT_RETRIES, MAX_RETRIES
 
 from .conftest import KEY, assert_three_signals_each, demo_universe, scan
 
@@ -224,5 +224,9 @@ def test_api_down_after_the_catalogue_was_cached_feed_says_failed_and_exit_3(
     assert_three_signals_each(outcome, MARKETS)
     mapped = [s for s in outcome.signals if _oi(s)["status"] != "neutral"]
     assert mapped and all("HTTP 503" in str(_oi(s)["reason"]) for s in mapped)
-    assert set(_attempts_per_request(sim).values()) == {1 + MAX_RETRIES}
-    assert outcome.run.retries == MAX_RETRIES * len(_attempts_per_request(sim))
+    # A down API parses no symbols, so requests are told apart by their order: each one was sent
+    # 1 + MAX_RETRIES times in a row, then given up.
+    attempts = [r.path for r in sim.log if r.path in DATA_PATHS]
+    runs = [attempts[i : i + 1 + MAX_RETRIES] for i in range(0, len(attempts), 1 + MAX_RETRIES)]
+    assert runs and all(len(set(run)) == 1 and len(run) == 1 + MAX_RETRIES for run in runs)
+    assert outcome.run.retries == MAX_RETRIES * len(runs)

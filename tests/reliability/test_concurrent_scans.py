@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from quantpro.coinalyze.resolver import CoinalyzeResolver
 from quantpro.settings import load_settings
 from quantpro.simulator import RunningSimulator, SimulatorConfig, start_simulator
+from quantpro.sources.coinalyze.resolver import CoinalyzeResolver
 
 from .conftest import FEED, KEY, assert_json_files_parse, assert_valid_feed, child_env, start_scan, temp_files
 

@@ -3,7 +3,7 @@ atomically, so a crash at any moment leaves the previous file or a valid new one
 rebuilt with a warning; Ctrl-C exits 130 with nothing half-written.
 
 Crashes are real: a child ``quantpro scan`` either ends itself with ``os._exit`` from the test-only
-hook of :mod:`quantpro.storage` (just before / just after a chosen replace), or is SIGKILLed at seeded
+hook of :mod:`quantpro.store.atomic` (just before / just after a chosen replace), or is SIGKILLed at seeded
 random moments. Nothing in the child gets to clean up.
 """
 
@@ -23,8 +23,8 @@ import orjson
 import pytest
 
 from quantpro.clock import FakeClock
-from quantpro.demo_data import generate_demo_universe
-from quantpro.scanner import run_scan
+from quantpro.demo.universe import generate_demo_universe
+from quantpro.runs.scan import run_scan
 from quantpro.settings import Settings, load_settings
 from quantpro.simulator import Fault, RunningSimulator
 
@@ -50,7 +50,7 @@ TARGETS = {
 #: SIGKILL) or sends itself SIGINT (like Ctrl-C) at MOMENT of the first replace of the file NAME.
 CHILD = """
 import os, signal, sys
-from quantpro import storage
+from quantpro.store import atomic as storage
 from quantpro.cli import main
 name, moment, action = sys.argv[1:4]
 def hook(when, path):

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from quantpro.features import FeatureFactory, SharedContext, TimeframeFeatures
+from quantpro.analysis.features import FeatureFactory, SharedContext, TimeframeFeatures
 from quantpro.models import Candles, MarketData, neutral_market_data
 
 M15 = 900_000

@@ -11,8 +11,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from quantpro.analysis.features import SharedContext
 from quantpro.errors import ConfigError
-from quantpro.features import SharedContext
 from quantpro.models import Action, Bias, MarketData, Setup, StrategyResult, neutral_market_data
 from quantpro.strategies import STRATEGIES, Strategy, get_strategies, run_strategy
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quantpro.download.client import VenueClient
-from quantpro.download.files import Candle, candle_path, merge_candles, read_candles, to_candle, write_candles
-from quantpro.download.venues import STABLE_SETTLES, VenueSpec, local_symbol
 from quantpro.models import TIMEFRAME_MS
+from quantpro.store.candles import Candle, merge_candles, read_candles, to_candle, write_candles
+from quantpro.store.layout import candle_path
 from quantpro.symbols import KNOWN_QUOTES, parse_local_symbol
+from quantpro.venues.client import VenueClient
+from quantpro.venues.table import STABLE_SETTLES, VenueSpec, local_symbol
 
 log = logging.getLogger(__name__)
 

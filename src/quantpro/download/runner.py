@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from quantpro.clock import Clock, now_ms
-from quantpro.download.client import VenueClient, build_exchange
-from quantpro.download.errors import VenueError
 from quantpro.download.fetch import MarketRef, select_symbols, top_by_volume, universe, update_file
-from quantpro.download.venues import VENUES, Venue, VenueSpec
-from quantpro.errors import ConfigError, QuantProError
+from quantpro.errors import ConfigError, QuantProError, RemoteError
 from quantpro.models import TIMEFRAME_MS
-from quantpro.storage import remove_stale_temp_files
+from quantpro.store.layout import remove_stale_temp_files
+from quantpro.venues.client import VenueClient, build_exchange
+from quantpro.venues.table import VENUES, Venue, VenueSpec
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +157,7 @@ def _check_timeframes(exchange: Any, spec: VenueSpec, timeframes: Sequence[str])
     offered = getattr(exchange, "timeframes", None) or {}
     missing = [tf for tf in timeframes if tf not in offered]
     if missing:
-        raise VenueError(f"{spec.venue} does not offer timeframe(s) {', '.join(missing)}", venue=spec.venue)
+        raise RemoteError(f"{spec.venue} does not offer timeframe(s) {', '.join(missing)}", source=spec.venue)
 
 
 def _download_files(
@@ -180,7 +179,7 @@ def _download_files(
                 result = update_file(
                     client, request.data_dir, market, timeframe, candles=request.candles, now_ms=now
                 )
-            except VenueError as exc:
+            except RemoteError as exc:
                 report.failures.append(f"{market.local} {timeframe}: {exc}")
                 log.warning("%s %s %s: %s", client.spec.venue, market.local, timeframe, exc)
             else:
@@ -199,7 +198,7 @@ def download(
     """Run the download on every requested venue in parallel; returns each venue's report."""
     request.validate()
     request.data_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(request.data_dir, older_than_s=3600, now=clock.now())
+    remove_stale_temp_files([request.data_dir], now=clock.now())
     sink = progress or _NoProgress()
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=len(request.venues), thread_name_prefix="download") as pool:

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from quantpro.analysis.features import SharedContext
 from quantpro.errors import StrategyError
-from quantpro.features import SharedContext
 from quantpro.jsonsafe import jsonable
 from quantpro.models import Action, Bias, Setup, StrategyResult
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from quantpro.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.trendlines import Trendline
 from quantpro.models import Bias, Setup, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (
@@ -26,7 +27,6 @@ from quantpro.strategies.common import (
     trendline_start,
     wait,
 )
-from quantpro.trendlines import Trendline
 
 BREAK_WINDOW = 3  # the crossing must be within the last 3 closed bars
 SWING_BARS = 5

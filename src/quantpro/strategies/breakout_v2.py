@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from quantpro.derivatives import Side
-from quantpro.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.derivatives import Side
+from quantpro.analysis.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.trendlines import Trendline
 from quantpro.models import Bias, Setup, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (
@@ -36,7 +37,6 @@ from quantpro.strategies.common import (
     trendline_start,
     wait,
 )
-from quantpro.trendlines import Trendline
 
 BreakKind = Literal["initial", "retest"]
 

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from quantpro.derivatives import DerivativesComponent, Side
-from quantpro.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.derivatives import DerivativesComponent, Side
+from quantpro.analysis.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.trendlines import Trendline, find_pivots
 from quantpro.models import Action, Bias, FloatArray, IntArray, Setup, StrategyResult
 from quantpro.strategies.base import ACTION_THRESHOLD
-from quantpro.trendlines import Trendline, find_pivots
 
 DivergenceKind = Literal["regular", "hidden"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from quantpro.derivatives import Side
-from quantpro.features import SharedContext, TimeframeFeatures
+from quantpro.analysis.derivatives import Side
+from quantpro.analysis.features import SharedContext, TimeframeFeatures
 from quantpro.models import Bias, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (

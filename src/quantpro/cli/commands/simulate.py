@@ -1,0 +1,43 @@
+"""``quantpro simulate``: run the Coinalyze simulator until stopped."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from quantpro.cli.app import EXIT_OK, app, log
+from quantpro.errors import ConfigError
+
+
+@app.command()
+def simulate(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8787,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="Quota units per window.")] = 40,
+    period: Annotated[float, typer.Option("--period", min=0.001, help="Window in seconds.")] = 60.0,
+    api_key: Annotated[
+        list[str] | None, typer.Option("--api-key", help="Accept only these keys (repeatable).")
+    ] = None,
+    fault_rate: Annotated[float, typer.Option("--fault-rate", min=0.0, max=1.0)] = 0.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> int:
+    """Run the Coinalyze simulator until stopped; prints its base URL."""
+    import threading
+
+    from quantpro.simulator import SimulatorConfig, start_simulator
+
+    config = SimulatorConfig(
+        calls=calls, period=period, api_keys=frozenset(api_key or ()), fault_rate=fault_rate, seed=seed
+    )
+    try:
+        running = start_simulator(config, host=host, port=port)
+    except OSError as exc:
+        raise ConfigError(f"the simulator cannot listen on {host}:{port}: {exc}") from exc
+    with running:
+        try:
+            print(running.base_url, flush=True)
+            threading.Event().wait()  # serve until Ctrl-C
+        except KeyboardInterrupt:
+            log.info("simulator stopped")
+    return EXIT_OK

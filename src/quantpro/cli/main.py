@@ -1,0 +1,59 @@
+"""``quantpro``'s entry point: run the app and map every outcome to an exit code, in one place.
+
+Exit codes (DESIGN.md §2): 0 feed written (ok/degraded), 3 feed written but failed, 1 no feed,
+2 bad arguments/settings or a refused key, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from quantpro.cli import commands  # noqa: F401  (registers every command on the app)
+from quantpro.cli.app import EXIT_INTERRUPTED, EXIT_NO_FEED, EXIT_OK, EXIT_USAGE, app, log
+from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, NoMarketsError
+
+__all__ = ["main", "run"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and map every outcome to an exit code."""
+    try:
+        result = app(args=argv, prog_name="quantpro", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, …
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"Error: {exc.format_message()}", file=sys.stderr)
+        return EXIT_USAGE if exc.exit_code == EXIT_USAGE else int(exc.exit_code)
+    except AuthenticationError as exc:
+        log.error(  # the error already says "the Coinalyze API refused the key: …; check COINALYZE_API_KEY"
+            "%s (environment or .env). No feed was written; the previous feed is untouched.", exc
+        )
+        return EXIT_USAGE
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
+    except (FeedWriteError, NoMarketsError) as exc:
+        log.error("%s", exc)
+        return EXIT_NO_FEED
+    if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into a return value of 130
+        return _interrupted()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted() -> int:
+    """Ctrl-C: every write is atomic and temporary files are removed as the stack unwinds."""
+    log.error("interrupted; nothing half-written was left behind")
+    return EXIT_INTERRUPTED
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""The scan as a staged use case: load → fetch → analyse → publish (DESIGN.md §2, §8).
+
+``run_scan`` is what ``quantpro scan`` and ``quantpro demo`` call. Each stage is one method of
+:class:`Scan` and reads what the stages before it produced; nothing is carried through parameters it
+does not use. The derivatives source is any :class:`~quantpro.sources.base.DerivativesSource`
+(Coinalyze by default) and is closed when the fetch stage ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from quantpro.analysis.features import FeatureFactory
+from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.errors import ConfigError, NoMarketsError
+from quantpro.feed import RunSummary, build_feed, run_status, write_feed
+from quantpro.models import MarketData, MarketKey, neutral_market_data
+from quantpro.runs.analyze import signals_for
+from quantpro.settings import Settings
+from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceResult, SourceStats
+from quantpro.sources.coinalyze.source import CoinalyzeSource
+from quantpro.store.layout import FEED_NAME, remove_stale_temp_files
+from quantpro.store.markets import LoadedMarket, LoadResult, load_markets
+from quantpro.strategies import Strategy, get_strategies
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FEED_NAME", "Scan", "ScanOutcome", "ScanRequest", "run_scan"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What one scan was asked to do, resolved at the edge."""
+
+    data_dir: Path
+    strategy: str = "all"
+    output: Path | None = None
+    ltf: str = "15m"
+    htf: str = "4h"
+
+    @property
+    def feed_path(self) -> Path:
+        return Path(self.output) if self.output is not None else self.data_dir / FEED_NAME
+
+
+@dataclass
+class ScanOutcome:
+    """What a scan produced: the feed written, its ``run`` block, and the exit code it implies."""
+
+    feed_path: Path
+    feed: dict[str, Any]
+    run: RunSummary
+    exit_code: int
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Scan:
+    """One scan's stages; construct, then :meth:`run` (or call the stages in order)."""
+
+    def __init__(self, settings: Settings, request: ScanRequest, clock: Clock) -> None:
+        if not request.data_dir.is_dir():
+            raise ConfigError(f"data directory {request.data_dir} does not exist or is not a directory")
+        self.settings = settings
+        self.request = request
+        self.clock = clock
+        self.strategies: list[Strategy] = get_strategies(request.strategy)
+        self.started = clock.now()
+        self.scan_ms = now_ms(clock)
+
+    def run(self, source: DerivativesSource, *, progress: ProgressCallback | None = None) -> ScanOutcome:
+        loaded = self.load()
+        with closing(source):
+            derivatives = self.fetch(loaded, source, progress)
+        signals = self.analyse(loaded.markets, derivatives.data)
+        return self.publish(loaded, derivatives.stats, signals)
+
+    # -- stages ---------------------------------------------------------------------------------------
+
+    def load(self) -> LoadResult:
+        """Every usable market of DATA_DIR, its candles prepared for this scan's moment."""
+        request = self.request
+        feed_path = request.feed_path
+        cache_dir = self.settings.cache_path(request.data_dir)
+        remove_stale_temp_files([request.data_dir, feed_path.parent, cache_dir], now=self.clock.now())
+        same_dir = feed_path.parent.resolve() == request.data_dir.resolve()
+        loaded = load_markets(
+            request.data_dir,
+            now_ms=self.scan_ms,
+            ltf=request.ltf,
+            htf=request.htf,
+            ignore={feed_path.name} if same_dir else set(),
+        )
+        log.info(
+            "Found %d markets in %s (%d files skipped)",
+            len(loaded.markets),
+            request.data_dir,
+            len(loaded.skipped),
+        )
+        for skipped in loaded.skipped:
+            log.warning("skipped %s: %s", skipped.file, skipped.reason)
+        if not loaded.markets:
+            raise NoMarketsError(f"no valid market in {request.data_dir}; nothing to scan, no feed written")
+        return loaded
+
+    def fetch(
+        self, loaded: LoadResult, source: DerivativesSource, progress: ProgressCallback | None
+    ) -> SourceResult:
+        """The derivatives data of every market, from one source."""
+        return source.fetch([market.key for market in loaded.markets], progress=progress)
+
+    def analyse(
+        self, markets: Sequence[LoadedMarket], data: dict[MarketKey, MarketData]
+    ) -> list[dict[str, Any]]:
+        """One signal per (market, strategy)."""
+        factory = FeatureFactory(
+            ltf_timeframe=self.request.ltf, htf_timeframe=self.request.htf, clock=self.clock
+        )
+        signals: list[dict[str, Any]] = []
+        for market in markets:
+            external = data.get(market.key) or neutral_market_data("no derivatives data for this market")
+            context = factory.context_for(
+                market.key.symbol, market.key.exchange, market.candles, external, scan_time_ms=self.scan_ms
+            )
+            signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf))
+        return signals
+
+    def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[dict[str, Any]]) -> ScanOutcome:
+        """The feed, written atomically, and the outcome it implies."""
+        run = _run_summary(loaded, stats, self.clock.now() - self.started)
+        feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts
+        feed_path = self.request.feed_path
+        write_feed(feed_path, feed)
+        log.info("Saved %d signals to %s", len(feed["signals"]), feed_path)
+        log.info("Last Updated: %d", feed["last_updated"])
+        exit_code = 3 if run.status == "failed" else 0
+        return ScanOutcome(feed_path, feed, run, exit_code, feed["signals"])
+
+
+def run_scan(
+    settings: Settings,
+    data_dir: Path,
+    *,
+    strategy: str = "all",
+    output: Path | None = None,
+    ltf: str = "15m",
+    htf: str = "4h",
+    clock: Clock | None = None,
+    http: httpx.Client | None = None,
+    progress: ProgressCallback | None = None,
+    source: DerivativesSource | None = None,
+) -> ScanOutcome:
+    """The whole scan. Raises ConfigError (exit 2), AuthenticationError (exit 2, no feed),
+    NoMarketsError / FeedWriteError (exit 1); otherwise the feed is written and the outcome says
+    whether it is ok/degraded (exit 0) or failed (exit 3)."""
+    clock = clock or SystemClock()
+    request = ScanRequest(Path(data_dir), strategy, output, ltf, htf)
+    scan = Scan(settings, request, clock)
+    if source is None:
+        settings.api_key_value()  # no key → ConfigError before anything is read or sent
+        cache_dir = settings.cache_path(request.data_dir)
+        source = CoinalyzeSource.for_scan(settings, cache_dir=cache_dir, clock=clock, http=http)
+    return scan.run(source, progress=progress)
+
+
+def _run_summary(loaded: LoadResult, stats: SourceStats, duration_s: float) -> RunSummary:
+    counts = dict(stats.oi_status)
+    return RunSummary(
+        status=run_status(stats.markets_needing_data, stats.degraded_markets),
+        markets=len(loaded.markets),
+        stale_markets=sum(1 for m in loaded.markets if m.stale),
+        skipped_files=[{"file": s.file, "reason": s.reason} for s in loaded.skipped],
+        oi_status={k: counts.get(k, 0) for k in ("resolved", "aggregated", "neutral")},
+        degraded_markets=stats.degraded_markets,
+        units_spent=stats.units_spent,
+        units_minimum=stats.units_minimum,
+        requests=stats.requests,
+        http_429=stats.http_429,
+        retries=stats.retries,
+        duration_s=round(duration_s, 3),
+    )

@@ -1,0 +1,443 @@
+"""Local market → Coinalyze symbol (DESIGN.md §4), with the 24 h symbol cache.
+
+The catalogue is ``/exchanges`` plus ``/future-markets`` (one unit each). It is kept in
+``coinalyze_symbols.json`` in the reference design's format, plus the raw rows, so every derived map
+can be recomputed locally — when the reference preference changes, say — without spending a unit.
+
+Resolution, in order: **resolved** (a candidate on the market's own exchange), **aggregated** (the
+coin's reference market elsewhere: a proxy, not a sum), **neutral** (the coin is nowhere).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.errors import AuthenticationError, CoinalyzeError
+from quantpro.models import OIStatus
+from quantpro.settings import Settings, load_settings
+from quantpro.sources.coinalyze.catalogue import (
+    Market,
+    best_market,
+    builtin_exchanges,
+    exchange_codes,
+    exchange_key,
+    parse_market,
+    valid_exchange_rows,
+)
+from quantpro.store.atomic import atomic_write_json, read_json
+from quantpro.store.layout import SYMBOLS_FILE
+from quantpro.symbols import parse_local_symbol
+
+if TYPE_CHECKING:
+    from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+Resolution = tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the API said, and when: the only inputs of every derived map."""
+
+    timestamp: int  # ms, when it was fetched
+    base_url: str
+    exchanges: list[dict[str, str]]
+    markets: list[dict[str, Any]]
+
+
+@dataclass
+class _Index:
+    """Lookups derived from a :class:`Catalogue` and a reference preference."""
+
+    codes: dict[str, str]  # exchange_key(name) → code
+    rows: dict[str, dict[str, Any]]  # Coinalyze symbol → raw row
+    markets: list[Market]
+    by_coin: dict[str, dict[str, list[Market]]]  # coin → code → candidates
+    venue_sizes: Counter[str]  # code → number of candidates
+    reference_codes: list[str]
+    reference_of: dict[str, str] = field(default_factory=dict)  # coin → reference venue code
+
+    def reference_venue(self, coin: str) -> str | None:
+        """The first reference exchange listing ``coin``, else the biggest venue listing it (ties by code)."""
+        cached = self.reference_of.get(coin)
+        if cached is not None:
+            return cached
+        venues = self.by_coin.get(coin)
+        if not venues:
+            return None
+        chosen = next((code for code in self.reference_codes if code in venues), None)
+        if chosen is None:
+            chosen = min(venues, key=lambda code: (-self.venue_sizes[code], code))
+        self.reference_of[coin] = chosen
+        return chosen
+
+
+def _build_index(catalogue: Catalogue, reference_exchanges: Sequence[str]) -> _Index:
+    codes = exchange_codes(catalogue.exchanges)
+    markets = [m for m in (parse_market(row) for row in catalogue.markets) if m is not None]
+    by_coin: dict[str, dict[str, list[Market]]] = defaultdict(lambda: defaultdict(list))
+    for market in markets:
+        if market.candidate:
+            by_coin[market.coin][market.exchange].append(market)
+    reference_codes: list[str] = []
+    for name in reference_exchanges:
+        code = codes.get(exchange_key(name))
+        if code is None:
+            log.warning("reference exchange %r is not in the Coinalyze exchange list; ignored", name)
+        elif code not in reference_codes:
+            reference_codes.append(code)
+    return _Index(
+        codes=codes,
+        rows={row["symbol"]: row for row in catalogue.markets if isinstance(row.get("symbol"), str)},
+        markets=markets,
+        by_coin={coin: dict(venues) for coin, venues in by_coin.items()},
+        venue_sizes=Counter(m.exchange for m in markets if m.candidate),
+        reference_codes=reference_codes,
+    )
+
+
+def _symbol_map(index: _Index) -> dict[str, dict[str, str]]:
+    """Every catalogue market, in the reference design's ``symbol_map`` shape."""
+    return {
+        m.symbol: {
+            "symbol": m.symbol,
+            "base": m.base,
+            "quote": m.quote,
+            "normalized": m.normalized,
+            "exchange_id": m.exchange_id,
+        }
+        for m in index.markets
+    }
+
+
+def _aggregated_symbols(index: _Index) -> dict[str, str]:
+    """Normalised symbol (coin + quote) → the coin's reference market for that quote.
+
+    Keys: every quote the coin is listed with, plus USDT (the usual local form).
+    """
+    result: dict[str, str] = {}
+    for coin, venues in index.by_coin.items():
+        code = index.reference_venue(coin)
+        if code is None:
+            continue
+        quotes = {m.quote for listed in venues.values() for m in listed} | {"USDT"}
+        for quote in sorted(quotes):
+            best = best_market(venues[code], quote=quote)
+            if best is not None:
+                result[coin + quote] = best.symbol
+    return result
+
+
+def _exchange_symbols(index: _Index) -> dict[str, dict[str, str]]:
+    """Normalised symbol → ``{".A": symbol, ".6": symbol, …}`` over the candidates."""
+    groups: dict[tuple[str, str], list[Market]] = defaultdict(list)
+    for venues in index.by_coin.values():
+        for listed in venues.values():
+            for market in listed:
+                groups[(market.normalized, market.exchange_id)].append(market)
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    for (normalized, exchange_id), group in sorted(groups.items()):
+        best = best_market(group, quote=group[0].quote)
+        if best is not None:
+            result[normalized][exchange_id] = best.symbol
+    return dict(result)
+
+
+def _parse_cache(data: Any, path: Path) -> tuple[Catalogue, tuple[str, ...]] | None:
+    """The catalogue and reference preference stored in a cache file, or ``None`` if unusable."""
+    if not isinstance(data, dict):
+        if data is not None:
+            log.warning("symbol cache %s is not a JSON object; refetching", path)
+        return None
+    if data.get("schema_version") != SCHEMA_VERSION:
+        log.warning(
+            "symbol cache %s has schema %r (expected %d); refetching",
+            path,
+            data.get("schema_version"),
+            SCHEMA_VERSION,
+        )
+        return None
+    timestamp, markets = data.get("timestamp"), data.get("markets")
+    exchanges = valid_exchange_rows(data.get("exchanges"))
+    base_url = data.get("base_url")
+    if not (isinstance(timestamp, int) and isinstance(markets, list) and isinstance(base_url, str)):
+        log.warning("symbol cache %s is incomplete; refetching", path)
+        return None
+    if exchanges is None:
+        log.warning("symbol cache %s has no exchange list; refetching", path)
+        return None
+    reference = data.get("reference_exchanges")
+    stored = tuple(str(name) for name in reference) if isinstance(reference, list) else ()
+    return Catalogue(timestamp, base_url, exchanges, [r for r in markets if isinstance(r, dict)]), stored
+
+
+class CoinalyzeResolver:
+    """Resolves local markets to Coinalyze symbols; loads its catalogue on first use.
+
+    Reading :attr:`symbol_map`, :attr:`aggregated_symbols` or :attr:`exchange_symbols`, or calling
+    :meth:`resolve`, initialises it (reference Test 1 reads ``symbol_map`` straight away).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: CoinalyzeBatchClient | None = None,
+        clock: Clock | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.settings, self.clock = defaults_from_client(settings, client, clock)
+        self._client = client
+        self._owns_client = False
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else self.settings.cache_path()
+        self._lock = threading.RLock()
+        self._catalogue: Catalogue | None = None
+        self._index: _Index | None = None
+        self._symbol_map: dict[str, dict[str, str]] = {}
+        self._aggregated: dict[str, str] = {}
+        self._exchange_symbols: dict[str, dict[str, str]] = {}
+
+    # -- public views ---------------------------------------------------------------------------
+
+    @property
+    def cache_file(self) -> Path:
+        return self.cache_dir / SYMBOLS_FILE
+
+    @property
+    def client(self) -> CoinalyzeBatchClient:
+        """The API client, built on first need (a fresh cache needs none)."""
+        if self._client is None:
+            from quantpro.sources.coinalyze.client import get_batch_client
+
+            self._client = get_batch_client(self.settings, clock=self.clock, cache_dir=self.cache_dir)
+            self._owns_client = True
+        return self._client
+
+    def close(self) -> None:
+        """Close the HTTP client this resolver built for itself, if it did."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+
+    @property
+    def symbol_map(self) -> dict[str, dict[str, str]]:
+        self.ensure_initialized()
+        return self._symbol_map
+
+    @property
+    def aggregated_symbols(self) -> dict[str, str]:
+        self.ensure_initialized()
+        return self._aggregated
+
+    @property
+    def exchange_symbols(self) -> dict[str, dict[str, str]]:
+        self.ensure_initialized()
+        return self._exchange_symbols
+
+    @property
+    def exchanges(self) -> list[dict[str, str]]:
+        """The ``/exchanges`` list in use (from the API, the cache or the built-in fallback)."""
+        self.ensure_initialized()
+        assert self._catalogue is not None
+        return list(self._catalogue.exchanges)
+
+    @property
+    def catalogue_timestamp(self) -> int | None:
+        """When the catalogue in use was fetched (ms), or ``None`` before initialisation."""
+        return self._catalogue.timestamp if self._catalogue is not None else None
+
+    def market_info(self, coinalyze_symbol: str) -> dict[str, Any] | None:
+        """The raw ``/future-markets`` row of a symbol (``has_long_short_ratio_data`` and all)."""
+        return self._ready_index().rows.get(coinalyze_symbol)
+
+    def candidate_count(self) -> int:
+        """How many perpetual, stable-margined markets the catalogue holds."""
+        return sum(self._ready_index().venue_sizes.values())
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def ensure_initialized(self) -> None:
+        """Load the symbol cache when fresh, else fetch the catalogue (2 units)."""
+        if self._index is not None:
+            return
+        with self._lock:
+            if self._index is not None:
+                return
+            cached = self._read_cache()
+            if cached is not None and self._is_fresh(cached[0]):
+                log.debug("symbol cache %s is fresh; %d markets", self.cache_file, len(cached[0].markets))
+                self._install(cached[0], stored_reference=cached[1])
+                return
+            self._refresh(stale=cached[0] if cached is not None else None)
+
+    def fetch_symbols(self) -> None:
+        """Fetch ``/exchanges`` and ``/future-markets`` now and rewrite the symbol cache (2 units)."""
+        with self._lock:
+            cached = self._read_cache()
+            stale = self._catalogue or (cached[0] if cached is not None else None)
+            catalogue = self._fetch_catalogue(stale)
+            self._install(catalogue, stored_reference=None)
+
+    def _refresh(self, stale: Catalogue | None) -> None:
+        """Fetch; if the API cannot give the markets, fall back to a stale cache rather than nothing."""
+        try:
+            catalogue = self._fetch_catalogue(stale)
+        except AuthenticationError:
+            raise
+        except CoinalyzeError as exc:
+            if stale is None:
+                raise
+            log.warning("could not refresh the symbol catalogue (%s); using the stale cache", exc)
+            self._install(stale, stored_reference=None, write=False)
+            return
+        self._install(catalogue, stored_reference=None)
+
+    def _fetch_catalogue(self, stale: Catalogue | None) -> Catalogue:
+        exchanges = self._fetch_exchanges(stale)
+        log.info("Fetching symbols from %s/future-markets", self.settings.base_url)
+        rows = self.client.get_future_markets()
+        log.info("Received %d markets from API", len(rows))
+        return Catalogue(
+            timestamp=now_ms(self.clock),
+            base_url=self.settings.base_url,
+            exchanges=exchanges,
+            markets=[row for row in rows if isinstance(row, dict)],
+        )
+
+    def _fetch_exchanges(self, stale: Catalogue | None) -> list[dict[str, str]]:
+        """``/exchanges`` from the API; else the cache's copy; else the built-in 2025 list (warned)."""
+        try:
+            rows = valid_exchange_rows(self.client.get_exchanges())
+            if rows is not None:
+                return rows
+            problem = "an empty or malformed list"
+        except AuthenticationError:
+            raise
+        except CoinalyzeError as exc:
+            problem = str(exc)
+        if stale is not None:
+            log.warning("/exchanges failed (%s); using the exchange list from the symbol cache", problem)
+            return stale.exchanges
+        log.warning("/exchanges failed (%s); using the built-in 2025 exchange list", problem)
+        return builtin_exchanges()
+
+    def _read_cache(self) -> tuple[Catalogue, tuple[str, ...]] | None:
+        cached = _parse_cache(read_json(self.cache_file, what="symbol cache"), self.cache_file)
+        if cached is not None and cached[0].base_url != self.settings.base_url:
+            log.info(
+                "symbol cache %s was built from another API (%s); refetching",
+                self.cache_file,
+                cached[0].base_url,
+            )
+            return None
+        return cached
+
+    def _is_fresh(self, catalogue: Catalogue) -> bool:
+        age_ms = now_ms(self.clock) - catalogue.timestamp
+        return 0 <= age_ms < self.settings.symbols_ttl_hours * 3_600_000
+
+    def _install(
+        self, catalogue: Catalogue, *, stored_reference: tuple[str, ...] | None, write: bool = True
+    ) -> None:
+        """Derive every map; write the cache when freshly fetched or when the preference changed."""
+        reference = tuple(self.settings.reference_exchanges)
+        index = _build_index(catalogue, reference)
+        self._symbol_map = _symbol_map(index)
+        self._aggregated = _aggregated_symbols(index)
+        self._exchange_symbols = _exchange_symbols(index)
+        self._catalogue, self._index = catalogue, index
+        if stored_reference is None:
+            log.info("Processed %d aggregated symbols", len(self._aggregated))
+        elif stored_reference != reference:
+            log.info(
+                "reference exchanges changed (%s → %s); recomputed %d aggregated symbols without refetching",
+                ",".join(stored_reference),
+                ",".join(reference),
+                len(self._aggregated),
+            )
+        else:
+            write = False
+        if write:
+            self._write_cache()
+
+    def _write_cache(self) -> None:
+        assert self._catalogue is not None
+        catalogue = self._catalogue
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "timestamp": catalogue.timestamp,
+            "base_url": catalogue.base_url,
+            "reference_exchanges": list(self.settings.reference_exchanges),
+            "symbol_map": self._symbol_map,
+            "aggregated_symbols": self._aggregated,
+            "exchange_symbols": self._exchange_symbols,
+            "exchanges": catalogue.exchanges,
+            "markets": catalogue.markets,
+        }
+        try:
+            atomic_write_json(self.cache_file, document)
+        except OSError as exc:
+            log.warning(
+                "could not write the symbol cache %s (%s); continuing without it", self.cache_file, exc
+            )
+
+    def _ready_index(self) -> _Index:
+        self.ensure_initialized()
+        assert self._index is not None
+        return self._index
+
+    # -- resolution -------------------------------------------------------------------------------
+
+    def resolve(self, symbol: str, exchange: str) -> Resolution:
+        """``(coinalyze_symbol, status)``; status is ``resolved``, ``aggregated`` or ``neutral``."""
+        index = self._ready_index()
+        local = parse_local_symbol(symbol.strip())
+        venues = index.by_coin.get(local.coin)
+        if not venues:
+            log.debug("%s %s: coin %s is not on Coinalyze → neutral", symbol, exchange, local.coin)
+            return None, OIStatus.NEUTRAL.value
+        code = index.codes.get(exchange_key(exchange))
+        if code is not None and code in venues:
+            own = best_market(venues[code], quote=local.quote, base=local.base)
+            assert own is not None
+            log.debug("%s %s → %s (resolved on its own exchange %s)", symbol, exchange, own.symbol, code)
+            return own.symbol, OIStatus.RESOLVED.value
+        reference = index.reference_venue(local.coin)
+        assert reference is not None
+        proxy = best_market(venues[reference], quote=local.quote, base=local.base)
+        assert proxy is not None
+        why = "exchange not covered" if code is None else "coin not listed there"
+        log.debug(
+            "%s %s → %s (aggregated: %s; reference venue %s)", symbol, exchange, proxy.symbol, why, reference
+        )
+        return proxy.symbol, OIStatus.AGGREGATED.value
+
+    def resolve_batch(self, markets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Resolution]:
+        """Resolve many markets; keyed by the ``(symbol, exchange)`` pairs given (duplicates once)."""
+        return {(symbol, exchange): self.resolve(symbol, exchange) for symbol, exchange in markets}
+
+
+def defaults_from_client(
+    settings: Settings | None, client: CoinalyzeBatchClient | None, clock: Clock | None
+) -> tuple[Settings, Clock]:
+    """Settings and clock for a component built on ``client``: what was given, else the client's
+    (so a resolver or processor on a test's client shares its fake time), else the environment's
+    settings and the real clock."""
+    if settings is None:
+        settings = client.settings if client is not None else load_settings()
+    client_clock = getattr(client, "clock", None) if client is not None else None
+    return settings, clock or (client_clock if isinstance(client_clock, Clock) else None) or SystemClock()
+
+
+def get_resolver(settings: Settings | None = None, **kwargs: Any) -> CoinalyzeResolver:
+    """A new resolver (no hidden singleton); settings from the environment when not given."""
+    return CoinalyzeResolver(settings, **kwargs)

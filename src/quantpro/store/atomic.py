@@ -1,0 +1,94 @@
+"""Atomic file writes and tolerant reads: the one helper for the feed, every cache and the limiter state.
+
+A write goes to a temporary file in the target's directory, is fsynced, then renamed over the target,
+and the directory is fsynced: a crash at any moment leaves the previous file or the new one, never a
+torn one. A read treats a missing, unreadable or corrupt file as a miss (``None``), with a warning for
+the corrupt case, so callers rebuild instead of crashing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+#: Test-only: called with ("before_replace" | "after_replace", target path) around each rename.
+#: Tests use it to crash the writer deterministically at either moment.
+CrashHook = Callable[[str, Path], None]
+_crash_hook: CrashHook | None = None
+
+
+def set_crash_hook(hook: CrashHook | None) -> None:
+    """Install (or remove with ``None``) the test-only crash hook."""
+    global _crash_hook
+    _crash_hook = hook
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if _crash_hook is not None:
+            _crash_hook("before_replace", path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+    if _crash_hook is not None:
+        _crash_hook("after_replace", path)
+
+
+def dumps_json(obj: Any, *, indent: bool = False) -> bytes:
+    """Strict JSON (no NaN/Infinity: orjson writes them as null) with numpy values allowed."""
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    if indent:
+        option |= orjson.OPT_INDENT_2
+    return orjson.dumps(obj, option=option)
+
+
+def atomic_write_json(path: Path, obj: Any, *, indent: bool = False) -> None:
+    """Serialise ``obj`` first (so a serialisation error leaves the old file), then write atomically."""
+    atomic_write_bytes(path, dumps_json(obj, indent=indent))
+
+
+def read_json(path: Path, *, what: str = "file") -> Any | None:
+    """The parsed content of ``path``, or ``None`` when it is missing, unreadable or corrupt."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("%s %s is unreadable (%s); rebuilding it", what, path, exc.strerror or exc)
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        log.warning("%s %s is corrupt (%s); rebuilding it", what, path, exc)
+        return None

@@ -1,0 +1,239 @@
+"""Building ccxt exchanges and talking to them: URL overrides, pacing, error translation, retries.
+
+This is the only module that touches ccxt's exceptions. Every request goes through
+:meth:`VenueClient._call`: wait for the venue's budget, send, translate a failure into
+:mod:`quantpro.errors`, and retry the temporary ones a bounded number of times on the
+injected clock (honouring ``Retry-After`` on a 429).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import ccxt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from quantpro.clock import Clock
+from quantpro.errors import (
+    BadRequestError,
+    ConfigError,
+    RateLimitError,
+    RemoteError,
+    ServerError,
+    TemporaryError,
+    TransportError,
+)
+from quantpro.net.pacing import Pacer
+from quantpro.net.retry import parse_retry_after as _parse_retry_after
+from quantpro.net.retry import venue_retry_delay
+from quantpro.venues.table import Venue, VenueSpec
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+URL_ENV_PREFIX = "QUANTPRO_EXCHANGE_URL_"
+#: Longest wait we accept from a ``Retry-After`` header before retrying anyway.
+MAX_RETRY_AFTER_S = 120.0
+
+
+def exchange_url_overrides(environ: Mapping[str, str]) -> dict[Venue, str]:
+    """``QUANTPRO_EXCHANGE_URL_<VENUE>=http://host:port`` for each venue that has one.
+
+    Called by the CLI with ``os.environ``. A bad URL or an unknown venue is a ConfigError, so a typo
+    does not silently send the download to the real venue.
+    """
+    overrides: dict[Venue, str] = {}
+    for key, value in environ.items():
+        if not key.upper().startswith(URL_ENV_PREFIX) or not value.strip():
+            continue
+        name = key[len(URL_ENV_PREFIX) :].upper()
+        try:
+            venue = Venue(name)
+        except ValueError:
+            valid = ", ".join(v.value for v in Venue)
+            raise ConfigError(f"{key}: unknown exchange {name!r}; valid exchanges are {valid}") from None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(f"{key} must be an http(s) URL such as http://127.0.0.1:9001, got {value!r}")
+        overrides[venue] = value.strip().rstrip("/")
+    return overrides
+
+
+def rebase_url(url: str, base: str) -> str:
+    """Replace the scheme and host of ``url`` with ``base`` (and its path prefix), keeping the path."""
+    parts = urlsplit(url)
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    return base.rstrip("/") + tail
+
+
+def rebase_urls(value: Any, base: str) -> Any:
+    """Rebase every URL string in a (possibly nested) ccxt ``urls['api']`` value."""
+    if isinstance(value, str):
+        return rebase_url(value, base)
+    if isinstance(value, dict):
+        return {key: rebase_urls(item, base) for key, item in value.items()}
+    return value
+
+
+def build_exchange(spec: VenueSpec, *, base_url: str | None = None, timeout_s: float = 30.0) -> Any:
+    """A ccxt exchange for a public download: its own throttle off (we pace), nothing private loaded.
+
+    The rebased ``urls['api']`` is assigned after construction because ccxt deep-merges a ``urls``
+    given to the constructor with its defaults, which would keep the real hosts for unnamed keys.
+    """
+    exchange_class = getattr(ccxt, spec.ccxt_id)
+    exchange = exchange_class(
+        {"enableRateLimit": False, "timeout": int(timeout_s * 1000), "options": copy.deepcopy(spec.options)}
+    )
+    exchange.has["fetchCurrencies"] = False
+    if base_url is not None:
+        exchange.urls["api"] = rebase_urls(copy.deepcopy(exchange.urls["api"]), base_url)
+    return exchange
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """The seconds in a venue's ``Retry-After`` header, capped lower than Coinalyze's (see ratelimit)."""
+    return _parse_retry_after(value, cap=MAX_RETRY_AFTER_S)
+
+
+retry_delay = venue_retry_delay
+
+
+@dataclass
+class _LastResponse:
+    """What the last HTTP answer was, recorded by a hook on ccxt's ``on_rest_response``."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _record_responses(exchange: Any) -> _LastResponse:
+    state = _LastResponse()
+    original = exchange.on_rest_response
+
+    def recorder(code: int, reason: str, url: str, method: str, headers: Any, body: str, *rest: Any) -> Any:
+        state.status = int(code)
+        state.headers = {str(k).lower(): str(v) for k, v in dict(headers).items()}
+        return original(code, reason, url, method, headers, body, *rest)
+
+    exchange.on_rest_response = recorder
+    return state
+
+
+def translate_error(
+    exc: Exception, status: int | None, headers: Mapping[str, str], venue: str
+) -> RemoteError:
+    """One linear mapping from a ccxt failure (and the HTTP status, if any) to the shared error tree."""
+    message = f"{venue}: {type(exc).__name__}: {str(exc)[:300]}"
+    if isinstance(exc, ccxt.RateLimitExceeded | ccxt.DDoSProtection) or status in {418, 429}:
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        return RateLimitError(message, source=venue, retry_after=retry_after, status_code=status or 429)
+    if status is not None and (status >= 500 or status == 408):
+        return ServerError(message, source=venue, status_code=status)
+    if isinstance(exc, ccxt.RequestTimeout):
+        return TransportError(message, source=venue, status_code=status)
+    if status is not None and 400 <= status < 500:
+        return BadRequestError(message, source=venue, status_code=status)
+    if isinstance(exc, ccxt.NetworkError | ccxt.BadResponse):
+        return TransportError(message, source=venue, status_code=status)
+    return BadRequestError(message, source=venue, status_code=status)
+
+
+class VenueClient:
+    """One venue's ccxt exchange behind a pacer and a bounded retry policy."""
+
+    def __init__(
+        self, spec: VenueSpec, exchange: Any, clock: Clock, *, pacer: Pacer | None = None, attempts: int = 4
+    ) -> None:
+        self.spec = spec
+        self.exchange = exchange
+        self.clock = clock
+        self.pacer = pacer or Pacer(spec.budget, clock, name=spec.venue.value)
+        self.attempts = attempts
+        self.requests = 0
+        self.retries = 0
+        self._last = _record_responses(exchange)
+        # ccxt decides some requests from its own idea of "now" (Bitget picks its recent or history
+        # candle endpoint by the age of ``since``; several cap ``endTime`` at now): give it our clock.
+        exchange.milliseconds = lambda: int(clock.now() * 1000)
+
+    def load_markets(self) -> dict[str, Any]:
+        """Every market the narrowed ccxt options load (linear perpetuals, mostly)."""
+        markets: dict[str, Any] = self._call("markets", self.spec.markets_cost, self.exchange.load_markets)
+        return markets
+
+    def fetch_tickers(self) -> dict[str, Any]:
+        """The whole venue's tickers: one bulk call (one per product type where the venue splits them)."""
+        tickers: dict[str, Any] = {}
+        for call in self.spec.tickers_calls:
+            part: dict[str, Any] = self._call(
+                "tickers",
+                self.spec.tickers_cost,
+                functools.partial(self.exchange.fetch_tickers, None, dict(call)),
+            )
+            tickers.update(part)
+        return tickers
+
+    def fetch_ohlcv(self, symbol: str, timeframe: str, since: int, limit: int, until: int) -> list[list[Any]]:
+        """One page: candles opening from ``since`` (ms) to ``until``, at most ``limit`` of them.
+
+        ``until`` is just before the next page's first open time, so it works whether a venue reads its
+        end bound as inclusive (Bybit, Hyperliquid) or exclusive (OKX's ``after``).
+        """
+        params: dict[str, Any] = {"until": until} if self.spec.supports_until else {}
+        rows: list[list[Any]] = self._call(
+            f"ohlcv {symbol} {timeframe} since={since} limit={limit}",
+            self.spec.candle_cost(limit),
+            lambda: self.exchange.fetch_ohlcv(symbol, timeframe, since, limit, params),
+        )
+        return rows
+
+    def _call(self, what: str, cost: float, fn: Callable[[], T]) -> T:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(TemporaryError),
+            sleep=self.clock.sleep,
+            before_sleep=lambda state: self._before_sleep(what, state),
+            reraise=True,
+        )
+        result: T = retrying(self._attempt, what, cost, fn)
+        return result
+
+    def _attempt(self, what: str, cost: float, fn: Callable[[], T]) -> T:
+        self.pacer.acquire(cost, what)
+        self._last.status, self._last.headers = None, {}
+        self.requests += 1
+        try:
+            return fn()
+        except ccxt.BaseError as exc:
+            raise translate_error(exc, self._last.status, self._last.headers, self.spec.venue.value) from exc
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # ccxt parsing an unexpected answer
+            raise BadRequestError(
+                f"{self.spec.venue.value}: unexpected answer to {what}: {exc!r}", source=self.spec.venue.value
+            ) from exc
+
+    @staticmethod
+    def _wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        return retry_delay(state.attempt_number, error)
+
+    def _before_sleep(self, what: str, state: RetryCallState) -> None:
+        self.retries += 1
+        error = state.outcome.exception() if state.outcome is not None else None
+        delay = state.upcoming_sleep
+        log.warning(
+            "%s: %s failed (%s); retry %d in %.1f s",
+            self.spec.venue.value,
+            what,
+            error,
+            state.attempt_number,
+            delay,
+        )
