@@ -207,13 +207,17 @@ def test_canonical_symbol_is_the_coin(symbol: str, coin: str) -> None:
         (StrategyResult(Action.SHORT, Bias.SHORT, 75.0, Setup("LONG", 1.0, 2.0, 0.5, 2.0)), "LONG setup"),
         (StrategyResult(Action.SHORT, Bias.SHORT, 75.0, Setup("SHORT", 1.0, 0.0, 1.2, 5.0)), "tp"),
         (StrategyResult(Action.WAIT, Bias.NONE, float("nan")), "score"),
-        (StrategyResult(Action.WAIT, Bias.NONE, 101.0), "score"),
-        (StrategyResult(Action.WAIT, Bias.NONE, 0.0, details={"x": object()}), "not JSON-able"),
+        (StrategyResult(Action.WAIT, Bias.NONE, 0.0, reason="x", details={"x": object()}), "not JSON-able"),
     ],
 )
 def test_unwritable_results_are_strategy_errors(result: StrategyResult, message: str) -> None:
     with pytest.raises(StrategyError, match=message):
         _signal(result=result)
+
+
+def test_a_score_beyond_100_is_clamped_by_the_one_validation() -> None:
+    signal = _signal(result=StrategyResult(Action.WAIT, Bias.NONE, 101.0, reason="too keen"))
+    assert signal["score"] == signal["total_score"] == 100.0
 
 
 def test_sanitize_cleans_nested_values() -> None:

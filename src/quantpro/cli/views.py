@@ -16,6 +16,7 @@ from rich.table import Table
 from quantpro.net.ratelimit import eta_seconds
 
 if TYPE_CHECKING:
+    from quantpro.feed import Signal
     from quantpro.runs.scan import ScanOutcome
     from quantpro.sources.base import FetchProgress
 
@@ -107,7 +108,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _signals_table(signals: list[dict[str, Any]]) -> Table:
+def _signals_table(signals: list[Signal]) -> Table:
     table = Table(title="Top signals", show_lines=False)
     for column in (
         "score",

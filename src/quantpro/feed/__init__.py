@@ -14,7 +14,6 @@ from quantpro.feed.build import (
     SCHEMA_VERSION,
     SIGNAL_KEYS,
     STRATEGY_TYPES,
-    RunStatus,
     RunSummary,
     build_feed,
     build_signal,
@@ -22,7 +21,9 @@ from quantpro.feed.build import (
     sanitize,
     sort_signals,
 )
-from quantpro.feed.io import load_schema, write_feed
+from quantpro.feed.io import write_feed
+from quantpro.feed.schema import build_schema, load_schema
+from quantpro.feed.types import FeedDocument, RunBlock, RunStatus, Signal
 
 __all__ = [
     "FEED_KEYS",
@@ -31,9 +32,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "SIGNAL_KEYS",
     "STRATEGY_TYPES",
+    "FeedDocument",
+    "RunBlock",
     "RunStatus",
     "RunSummary",
+    "Signal",
     "build_feed",
+    "build_schema",
     "build_signal",
     "load_schema",
     "run_status",

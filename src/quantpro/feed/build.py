@@ -1,11 +1,10 @@
-"""The feed, ``master_feed.json`` (DESIGN.md §8): one signal per (market, strategy), a ``run`` block,
-a versioned envelope, written atomically.
+"""Building the feed, ``master_feed.json`` (docs/design.md §8): one signal per (market, strategy), a
+``run`` block and a versioned envelope.
 
-The shape is a contract other programs read, so it is fixed in three places that must agree:
-:func:`build_signal` (every field, always present), the packaged JSON Schema
-(``quantpro/schemas/master_feed.schema.json``, :func:`load_schema`) and the contract tests. Values
-that cannot be computed are ``null``: :func:`sanitize` turns NaN/Infinity into ``None`` and numpy
-scalars into Python ones, so the file never holds a token JSON cannot represent.
+The shape is a contract other programs read. It is typed once (:mod:`quantpro.feed.types`), checked
+before every write (:mod:`quantpro.feed.io`) and described by the JSON Schema, whose per-strategy parts
+are generated from the strategy registry (:mod:`quantpro.feed.schema`). Values that cannot be computed
+are ``null``: :func:`sanitize` turns NaN/Infinity into ``None`` and numpy scalars into Python ones.
 """
 
 from __future__ import annotations
@@ -14,84 +13,37 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import Any, cast
 
-from quantpro.errors import StrategyError
+from quantpro.analysis.features import SharedContext
+from quantpro.feed.types import (
+    ExternalPart,
+    FeedDocument,
+    OIMetadataPart,
+    RunBlock,
+    RunStatus,
+    SetupPart,
+    Signal,
+    SkippedFilePart,
+    keys_of,
+)
 from quantpro.jsonsafe import jsonable
-from quantpro.models import Action, StrategyResult
+from quantpro.models import StrategyResult
+from quantpro.strategies import STRATEGIES, validate_result
 from quantpro.symbols import parse_local_symbol
-
-if TYPE_CHECKING:
-    from quantpro.analysis.features import SharedContext
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
-RunStatus = Literal["ok", "degraded", "failed"]
+#: The registry's strategy names and the ``meta.strategy_type`` each carries (docs/design.md §7).
+STRATEGY_TYPES: dict[str, str] = {name: cls.strategy_type for name, cls in STRATEGIES.items()}
 
-#: The owner's strategy names and the ``meta.strategy_type`` each carries (DESIGN.md §7).
-STRATEGY_TYPES: dict[str, str] = {"Legacy": "legacy", "Breakout": "breakout", "BreakoutV2": "breakout_v2"}
-
-#: Every key of a signal, in the order they are written (DESIGN.md §8).
-SIGNAL_KEYS: tuple[str, ...] = (
-    "strategy_name",
-    "strategy",
-    "symbol",
-    "canonical_symbol",
-    "display_symbol",
-    "exchange",
-    "exchange_tag",
-    "source",
-    "price",
-    "score",
-    "total_score",
-    "bias",
-    "action",
-    "setup",
-    "entry",
-    "stop_loss",
-    "take_profit",
-    "rr",
-    "details",
-    "htf",
-    "ltf",
-    "meta",
-    "oi_metadata",
-    "external",
-    "observability",
-    "calculated_at",
-)
-OI_METADATA_KEYS: tuple[str, ...] = (
-    "status",
-    "coinalyze_symbol",
-    "value",
-    "z_score",
-    "z_score_valid",
-    "oi_score",
-    "data_age_s",
-    "reason",
-)
-RUN_KEYS: tuple[str, ...] = (
-    "status",
-    "markets",
-    "stale_markets",
-    "skipped_files",
-    "oi_status",
-    "degraded_markets",
-    "units_spent",
-    "units_minimum",
-    "requests",
-    "http_429",
-    "retries",
-    "duration_s",
-)
-FEED_KEYS: tuple[str, ...] = ("schema_version", "last_updated", "run", "signals")
-
-
-class SkippedFile(TypedDict):
-    file: str  # the file name, as found in DATA_DIR
-    reason: str
+#: Every key of a signal and of its parts, in the order they are written (docs/design.md §8).
+SIGNAL_KEYS: tuple[str, ...] = keys_of(Signal)
+OI_METADATA_KEYS: tuple[str, ...] = keys_of(OIMetadataPart)
+RUN_KEYS: tuple[str, ...] = keys_of(RunBlock)
+FEED_KEYS: tuple[str, ...] = keys_of(FeedDocument)
 
 
 def _zero_oi_counts() -> dict[str, int]:
@@ -105,7 +57,7 @@ class RunSummary:
     status: RunStatus = "ok"
     markets: int = 0
     stale_markets: int = 0
-    skipped_files: list[SkippedFile] = field(default_factory=list)
+    skipped_files: list[SkippedFilePart] = field(default_factory=list)
     oi_status: dict[str, int] = field(default_factory=_zero_oi_counts)
     degraded_markets: int = 0  # mapped to a Coinalyze symbol, but their data could not be fetched
     units_spent: int = 0
@@ -115,12 +67,12 @@ class RunSummary:
     retries: int = 0
     duration_s: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RunBlock:
         """The ``run`` block as written, every key present, ``oi_status`` with all three statuses."""
         block = asdict(self)
         block["oi_status"] = {**_zero_oi_counts(), **self.oi_status}
         block["skipped_files"] = [{"file": s["file"], "reason": s["reason"]} for s in self.skipped_files]
-        return block
+        return cast(RunBlock, jsonable(block))
 
 
 def run_status(markets_needing_data: int, degraded: int) -> RunStatus:
@@ -141,9 +93,6 @@ def run_status(markets_needing_data: int, degraded: int) -> RunStatus:
     return "degraded"
 
 
-# -- sanitising -------------------------------------------------------------------------------------
-
-
 #: Kept under its old name: the feed's converter is the shared one.
 sanitize = jsonable
 
@@ -158,31 +107,7 @@ def _finite(value: float | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _checked_setup(strategy_name: str, result: StrategyResult) -> dict[str, Any] | None:
-    """The setup as written (``None`` on WAIT); a LONG/SHORT without a sound setup is a StrategyError."""
-    action = Action(result.action)
-    if action is Action.WAIT:
-        return None
-    setup = result.setup
-    if setup is None:
-        raise StrategyError(f"{strategy_name}: action {action.value} without a setup")
-    if setup.side != action.value:
-        raise StrategyError(f"{strategy_name}: action {action.value} with a {setup.side} setup")
-    numbers = {"entry": setup.entry, "tp": setup.tp, "sl": setup.sl, "rr": setup.rr}
-    for name, number in numbers.items():
-        if not math.isfinite(float(number)) or float(number) < 0 or (name != "rr" and float(number) == 0):
-            raise StrategyError(f"{strategy_name}: setup {name} is {number!r}")
-    return {"side": setup.side, **{name: float(number) for name, number in numbers.items()}}
-
-
-def _checked_score(strategy_name: str, score: float) -> float:
-    number = float(score)
-    if not math.isfinite(number) or not 0.0 <= number <= 100.0:
-        raise StrategyError(f"{strategy_name}: score {score!r} is not within 0–100")
-    return number
-
-
-def _external(context: SharedContext) -> dict[str, Any]:
+def _external(context: SharedContext) -> ExternalPart:
     data = context.external_data
     liquidations = data.get("liquidations")
     return {
@@ -196,24 +121,11 @@ def _external(context: SharedContext) -> dict[str, Any]:
     }
 
 
-def _strategy_parts(strategy_name: str, result: StrategyResult) -> dict[str, Any]:
-    """The strategy-provided free-form parts, made JSON-ready; unserialisable content → StrategyError."""
-    parts: dict[str, Any] = {
-        "details": {**result.details, "reason": result.reason},
-        "htf": result.htf,
-        "ltf": result.ltf,
-        "observability": {
-            "score_composition": result.score_composition,
-            "rsi_visuals": result.rsi_visuals,
-        },
-    }
-    if result.json_ready:  # converted by the strategy wrapper already
-        return parts
-    try:
-        parts = jsonable(parts)
-    except TypeError as exc:
-        raise StrategyError(f"{strategy_name}: result is not JSON-able ({exc})") from exc
-    return parts
+def _setup(result: StrategyResult) -> SetupPart | None:
+    setup = result.setup
+    if setup is None:
+        return None
+    return {"side": setup.side, "entry": setup.entry, "tp": setup.tp, "sl": setup.sl, "rr": setup.rr}
 
 
 def build_signal(
@@ -224,20 +136,19 @@ def build_signal(
     context: SharedContext,
     ltf_interval: str,
     htf_interval: str,
-) -> dict[str, Any]:
-    """One feed signal with every field of DESIGN.md §8, for ``result`` on ``context``'s market.
+) -> Signal:
+    """One feed signal with every field of docs/design.md §8, for ``result`` on ``context``'s market.
 
-    ``price`` and ``calculated_at`` come from the last *closed* LTF candle in the context (the
-    scanner never puts the forming candle there). Raises :class:`StrategyError` when the result is
-    not writable: a score outside 0–100 or not finite, a LONG/SHORT without a positive finite setup
-    on the same side, or details that JSON cannot hold.
+    A result that came through :func:`quantpro.strategies.run_strategy` was validated there; any other
+    is validated here, by the same one function (:func:`quantpro.strategies.validate_result`), which
+    raises :class:`~quantpro.errors.StrategyError` when it is not writable. ``price`` and
+    ``calculated_at`` come from the last *closed* LTF candle in the context.
     """
     candles = context.ltf.candles
     if len(candles) == 0:
         raise ValueError(f"{context.exchange} {context.symbol}: no closed LTF candle to price the signal")
-    score = _checked_score(strategy_name, result.score)
-    setup = _checked_setup(strategy_name, result)
-    parts = _strategy_parts(strategy_name, result)
+    checked = result if result.json_ready else validate_result(result)
+    setup = _setup(checked)
     oi = context.derivatives.oi_metadata()
     return {
         "strategy_name": strategy_name,
@@ -249,18 +160,18 @@ def build_signal(
         "exchange_tag": context.exchange,
         "source": context.exchange,
         "price": _finite(float(candles.close[-1])),
-        "score": score,
-        "total_score": score,
-        "bias": str(sanitize(result.bias)),
-        "action": str(sanitize(result.action)),
+        "score": checked.score,
+        "total_score": checked.score,
+        "bias": checked.bias.value,
+        "action": checked.action.value,
         "setup": setup,
         "entry": setup["entry"] if setup else None,
         "stop_loss": setup["sl"] if setup else None,
         "take_profit": setup["tp"] if setup else None,
         "rr": setup["rr"] if setup else None,
-        "details": parts["details"],
-        "htf": parts["htf"],
-        "ltf": parts["ltf"],
+        "details": checked.details,
+        "htf": checked.htf,
+        "ltf": checked.ltf,
         "meta": {
             "htfInterval": htf_interval,
             "ltfInterval": ltf_interval,
@@ -268,9 +179,12 @@ def build_signal(
             "htf_resampled": bool(context.htf_resampled),
             "stale": bool(context.stale),
         },
-        "oi_metadata": sanitize({key: oi[key] for key in OI_METADATA_KEYS}),
+        "oi_metadata": cast(OIMetadataPart, jsonable({key: oi[key] for key in OI_METADATA_KEYS})),
         "external": _external(context),
-        "observability": parts["observability"],
+        "observability": {
+            "score_composition": checked.score_composition,
+            "rsi_visuals": checked.rsi_visuals,
+        },
         "calculated_at": int(candles.time[-1]),
     }
 
@@ -285,7 +199,7 @@ def _sort_key(signal: Mapping[str, Any]) -> tuple[float, str, str, str]:
     )
 
 
-def sort_signals(signals: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def sort_signals(signals: Iterable[Signal]) -> list[Signal]:
     """Signals by score (descending; a missing score last), then exchange, symbol and strategy name."""
     return sorted(signals, key=_sort_key)
 
@@ -293,13 +207,11 @@ def sort_signals(signals: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the feed ---------------------------------------------------------------------------------------
 
 
-def build_feed(signals: Iterable[dict[str, Any]], run: RunSummary, *, last_updated_ms: int) -> dict[str, Any]:
+def build_feed(signals: Iterable[Signal], run: RunSummary, *, last_updated_ms: int) -> FeedDocument:
     """The whole feed: the versioned envelope, the ``run`` block and the sorted signals, JSON-ready."""
-    feed = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "last_updated": int(last_updated_ms),
-        "run": jsonable(run.to_dict()),
-        "signals": sort_signals(signals),
+        "run": run.to_dict(),
+        "signals": sort_signals(signals),  # JSON-ready from build_signal
     }
-    # Signals are JSON-ready from build_signal; only the run block needs converting.
-    return feed

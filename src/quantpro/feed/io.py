@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,12 @@ import orjson
 
 from quantpro.errors import FeedWriteError
 from quantpro.feed.build import FEED_KEYS, RUN_KEYS, SCHEMA_VERSION, SIGNAL_KEYS, sort_signals
+from quantpro.feed.types import FeedDocument
 from quantpro.store.atomic import atomic_write_bytes, dumps_json
 
-__all__ = ["SCHEMA_RESOURCE", "load_schema", "write_feed"]
+__all__ = ["write_feed"]
 
 log = logging.getLogger(__name__)
-
-SCHEMA_RESOURCE = "schemas/master_feed.schema.json"
 
 
 def _invariant_problems(feed: Mapping[str, Any]) -> list[str]:
@@ -53,7 +51,7 @@ def _invariant_problems(feed: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def write_feed(path: Path, feed: dict[str, Any]) -> None:
+def write_feed(path: Path, feed: FeedDocument) -> None:
     """Check ``feed``'s invariants, then replace ``path`` atomically (temp file in the same directory,
     fsync, rename). Any failure raises :class:`FeedWriteError` naming the path and the reason; the
     previous feed is then untouched."""
@@ -70,10 +68,3 @@ def write_feed(path: Path, feed: dict[str, Any]) -> None:
     except OSError as exc:
         raise FeedWriteError(f"could not write the feed {path}: {exc.strerror or exc}") from exc
     log.debug("wrote %d bytes, %d signals to %s", len(data), len(feed["signals"]), path)
-
-
-def load_schema() -> dict[str, Any]:
-    """The feed's JSON Schema (draft 2020-12), as packaged with quantpro."""
-    raw = resources.files("quantpro.feed").joinpath(SCHEMA_RESOURCE).read_bytes()
-    schema: dict[str, Any] = orjson.loads(raw)
-    return schema

@@ -4,11 +4,11 @@ a market's context through each strategy into feed signals."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from quantpro.analysis.features import FeatureFactory, SharedContext
 from quantpro.clock import Clock
-from quantpro.feed import build_signal
+from quantpro.feed import Signal, build_signal
 from quantpro.models import MarketData
 from quantpro.settings import Settings
 from quantpro.sources.coinalyze.processor import BatchProcessor, get_batch_processor
@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["analyze_symbol", "get_feature_factory", "signals_for"]
 
 
-def signals_for(
-    context: SharedContext, strategies: Sequence[Strategy], ltf: str, htf: str
-) -> list[dict[str, Any]]:
+def signals_for(context: SharedContext, strategies: Sequence[Strategy], ltf: str, htf: str) -> list[Signal]:
     """One feed signal per strategy for one market, each result validated once by the wrapper."""
     return [
         build_signal(
@@ -45,7 +43,7 @@ def analyze_symbol(
     strategies: Sequence[Strategy] | str,
     factory: FeatureFactory,
     external_data: MarketData | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Signal]:
     """Run ``strategies`` on one market given as DataFrames; returns one feed signal per strategy.
 
     ``external_data=None`` keeps the reference design's backward compatibility: the factory's data

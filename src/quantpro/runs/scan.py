@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from quantpro.analysis.features import FeatureFactory
 from quantpro.clock import Clock, SystemClock, now_ms
 from quantpro.errors import ConfigError, NoMarketsError
-from quantpro.feed import RunSummary, build_feed, run_status, write_feed
+from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_status, write_feed
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
 from quantpro.settings import Settings
@@ -55,10 +54,10 @@ class ScanOutcome:
     """What a scan produced: the feed written, its ``run`` block, and the exit code it implies."""
 
     feed_path: Path
-    feed: dict[str, Any]
+    feed: FeedDocument
     run: RunSummary
     exit_code: int
-    signals: list[dict[str, Any]] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
 
 
 class Scan:
@@ -115,14 +114,12 @@ class Scan:
         """The derivatives data of every market, from one source."""
         return source.fetch([market.key for market in loaded.markets], progress=progress)
 
-    def analyse(
-        self, markets: Sequence[LoadedMarket], data: dict[MarketKey, MarketData]
-    ) -> list[dict[str, Any]]:
+    def analyse(self, markets: Sequence[LoadedMarket], data: dict[MarketKey, MarketData]) -> list[Signal]:
         """One signal per (market, strategy)."""
         factory = FeatureFactory(
             ltf_timeframe=self.request.ltf, htf_timeframe=self.request.htf, clock=self.clock
         )
-        signals: list[dict[str, Any]] = []
+        signals: list[Signal] = []
         for market in markets:
             external = data.get(market.key) or neutral_market_data("no derivatives data for this market")
             context = factory.context_for(
@@ -131,7 +128,7 @@ class Scan:
             signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf))
         return signals
 
-    def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[dict[str, Any]]) -> ScanOutcome:
+    def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[Signal]) -> ScanOutcome:
         """The feed, written atomically, and the outcome it implies."""
         run = _run_summary(loaded, stats, self.clock.now() - self.started)
         feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts

@@ -70,7 +70,9 @@ def error_result(exc: BaseException) -> StrategyResult:
 
 
 def validate_result(result: StrategyResult) -> StrategyResult:
-    """Check a result's invariants and return a clean copy (score clamped to 0–100, JSON-able dicts).
+    """The one validation of a strategy result: check its invariants and return a clean copy (score
+    clamped to 0–100 and rounded, setup prices finite and ordered, every dict plain JSON, marked
+    ``json_ready`` so nothing downstream checks or converts it again).
 
     Raises :class:`StrategyError` when the result cannot be trusted.
     """
@@ -86,7 +88,7 @@ def validate_result(result: StrategyResult) -> StrategyResult:
         for key, value in result.score_composition.items()
     }
     details = dict(to_jsonable(result.details))
-    details.setdefault("reason", result.reason)
+    details["reason"] = result.reason  # the documented field wins over a strategy's own
     return StrategyResult(
         action=action,
         bias=bias,
@@ -108,18 +110,19 @@ def _check_setup(action: Action, setup: Setup | None) -> None:
         if setup is not None:
             raise StrategyError("a WAIT must not carry a setup")
         return
-    if setup is None or setup.side != action.value:
-        raise StrategyError(f"a {action.value} needs a {action.value} setup, got {setup}")
-    prices = [_finite_number(getattr(setup, name), f"setup.{name}") for name in ("entry", "tp", "sl")]
-    if min(prices) <= 0:
-        raise StrategyError(f"setup prices must be > 0: {setup}")
+    if setup is None:
+        raise StrategyError(f"action {action.value} without a setup")
+    if setup.side != action.value:
+        raise StrategyError(f"action {action.value} with a {setup.side} setup")
+    for name in ("entry", "tp", "sl", "rr"):
+        number = _finite_number(getattr(setup, name), f"setup.{name}")
+        if number <= 0:
+            raise StrategyError(f"setup {name} is {number!r}: prices and rr must be > 0")
     ordered = (
         setup.sl < setup.entry < setup.tp if action is Action.LONG else setup.tp < setup.entry < setup.sl
     )
     if not ordered:
         raise StrategyError(f"{action.value} setup prices out of order: {setup}")
-    if _finite_number(setup.rr, "setup.rr") <= 0:
-        raise StrategyError(f"setup rr must be > 0: {setup}")
 
 
 def _finite_number(value: object, what: str) -> float:
@@ -136,4 +139,4 @@ def to_jsonable(value: Any) -> Any:
     try:
         return jsonable(value)
     except TypeError as exc:
-        raise StrategyError(f"not JSON-able: {exc}") from exc
+        raise StrategyError(f"result is not JSON-able ({exc})") from exc
