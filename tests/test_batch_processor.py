@@ -16,7 +16,8 @@ from quantpro.models import neutral_market_data
 from quantpro.settings import load_settings
 from quantpro.simulator import Fault, SimulatorConfig, start_simulator
 from quantpro.sources.base import FetchProgress
-from quantpro.sources.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
+from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
+from quantpro.sources.coinalyze.responses import MAX_RETRIES
 from quantpro.sources.coinalyze.processor import BatchProcessor, get_batch_processor
 
 KEY = "test-key-processor"

@@ -21,8 +21,11 @@ from quantpro.sources.coinalyze.catalogue import (
     exchange_key,
     is_candidate,
 )
-from quantpro.sources.coinalyze.client import MAX_RETRIES, CoinalyzeBatchClient
-from quantpro.sources.coinalyze.resolver import SCHEMA_VERSION, SYMBOLS_FILE, CoinalyzeResolver, get_resolver
+from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
+from quantpro.sources.coinalyze.responses import MAX_RETRIES
+from quantpro.sources.coinalyze.resolver import CoinalyzeResolver, get_resolver
+from quantpro.sources.coinalyze.symbol_index import SCHEMA_VERSION
+from quantpro.store.layout import SYMBOLS_FILE
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "coinalyze_api.md"
 KEY = "test-key-resolver"

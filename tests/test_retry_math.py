@@ -12,7 +12,7 @@ from quantpro.errors import (
 )
 from quantpro.net.ratelimit import key_fingerprint
 from quantpro.net.retry import MAX_RETRY_AFTER, backoff_delay, parse_retry_after
-from quantpro.sources.coinalyze.client import error_for_status
+from quantpro.sources.coinalyze.responses import error_for_status
 
 
 @pytest.mark.parametrize(

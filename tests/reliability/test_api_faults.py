@@ -18,7 +18,7 @@ import pytest
 from quantpro.clock import FakeClock, now_ms
 from quantpro.runs.scan import ScanOutcome
 from quantpro.simulator import Fault, RunningSimulator, SimulatorConfig, start_simulator
-from quantpro.sources.coinalyze.client import MAX_RATE_LIMIT_RETRIES, MAX_RETRIES
+from quantpro.sources.coinalyze.responses import MAX_RATE_LIMIT_RETRIES, MAX_RETRIES
 
 from .conftest import KEY, assert_three_signals_each, demo_universe, scan
 

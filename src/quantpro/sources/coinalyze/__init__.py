@@ -16,7 +16,7 @@ _EXPORTS: dict[str, str] = {
     "CoinalyzeResolver": "quantpro.sources.coinalyze.resolver",
     "CoinalyzeSource": "quantpro.sources.coinalyze.source",
     "DataType": "quantpro.sources.coinalyze.endpoints",
-    "error_for_status": "quantpro.sources.coinalyze.client",
+    "error_for_status": "quantpro.sources.coinalyze.responses",
     "get_batch_client": "quantpro.sources.coinalyze.client",
     "get_batch_processor": "quantpro.sources.coinalyze.processor",
     "get_resolver": "quantpro.sources.coinalyze.resolver",

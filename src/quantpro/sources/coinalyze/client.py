@@ -21,23 +21,17 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import orjson
 import tenacity
 
 from quantpro.clock import Clock, SystemClock
 from quantpro.errors import (
     AuthenticationError,
-    BadRequestError,
     CoinalyzeError,
     RateLimitError,
-    ResponseShapeError,
-    ServerError,
     TemporaryError,
-    TransportError,
 )
 from quantpro.models import Liquidations, OIPoint
 from quantpro.net.ratelimit import RateLimiter, Reservation, key_fingerprint
-from quantpro.net.retry import backoff_delay, parse_retry_after
 from quantpro.secrets import register_secret
 from quantpro.settings import Settings, load_settings
 from quantpro.sources.base import SourceStats, StatsSink
@@ -55,17 +49,18 @@ from quantpro.sources.coinalyze.endpoints import (
     query_string,
     request_params,
 )
+from quantpro.sources.coinalyze.responses import (
+    UNCHARGED_STATUSES,
+    RetryPolicy,
+    decode,
+    error_for_status,
+    error_message,
+    transport_error,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: Re-sends after a 5xx, a timeout, a connection error or a malformed body (waits 1, 2, 4 s).
-MAX_RETRIES = 3
-#: Re-sends after a 429 (each waits ``Retry-After`` or a full window).
-MAX_RATE_LIMIT_RETRIES = 6
-#: Statuses the API does not charge for.
-UNCHARGED_STATUSES = frozenset({400, 401, 403, 429})
 
 _EXCHANGE_KEYS = ("name", "code")
 _MARKET_KEYS = ("symbol", "exchange")
@@ -88,85 +83,6 @@ class ChunkOutcome:
 def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-# -- the boundary: HTTP → exception tree ----------------------------------------------------------------
-
-
-def error_for_status(
-    status: int, *, endpoint: str, retry_after: str | None = None, message: str = ""
-) -> CoinalyzeError | None:
-    """The exception for an HTTP status (``None`` for 2xx), with the facts on it and never the key."""
-    if 200 <= status < 300:
-        return None
-    text = f"HTTP {status} from {endpoint}" + (f" ({message})" if message else "")
-    if status in (401, 403):
-        return AuthenticationError(
-            f"the Coinalyze API refused the key: {text}; check COINALYZE_API_KEY",
-            endpoint=endpoint,
-            status_code=status,
-        )
-    if status == 429:
-        return RateLimitError(text, endpoint=endpoint, retry_after=parse_retry_after(retry_after))
-    if status >= 500:
-        return ServerError(text, endpoint=endpoint, status_code=status)
-    return BadRequestError(text, endpoint=endpoint, status_code=status)
-
-
-def _error_message(response: httpx.Response, secret: str) -> str:
-    """The API's short ``{"message": …}``, if any (HTML pages and other bodies are not quoted)."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return ""
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:200].replace(secret, "***") if message else ""
-
-
-def _decode(response: httpx.Response, endpoint: str) -> Any:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as exc:
-        raise ResponseShapeError(f"malformed JSON from {endpoint} ({exc})", endpoint=endpoint) from None
-
-
-def _transport_error(exc: httpx.TransportError, endpoint: str, timeout: float) -> TransportError:
-    if isinstance(exc, httpx.TimeoutException):
-        text = f"timeout after {timeout:g}s on {endpoint}"
-    else:
-        text = f"connection error on {endpoint} ({type(exc).__name__})"
-    return TransportError(text, endpoint=endpoint)
-
-
-# -- retry policy ---------------------------------------------------------------------------------------
-
-
-class _RetryPolicy:
-    """Separate budgets for 429s and other temporary errors; the waits tenacity sleeps on the clock."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        self.rate_limited = 0
-        self.failed = 0
-
-    @property
-    def retries(self) -> int:
-        """Re-sends so far (every attempt after the first)."""
-        return max(0, self.attempts - 1)
-
-    def record(self, exc: BaseException) -> None:
-        if isinstance(exc, RateLimitError):
-            self.rate_limited += 1
-        elif isinstance(exc, TemporaryError):
-            self.failed += 1
-
-    def stop(self, state: tenacity.RetryCallState) -> bool:
-        return self.rate_limited > MAX_RATE_LIMIT_RETRIES or self.failed > MAX_RETRIES
-
-    def wait(self, state: tenacity.RetryCallState) -> float:
-        # After a 429 the limiter already holds the next request until Retry-After has passed.
-        exc = state.outcome.exception() if state.outcome is not None else None
-        return 0.0 if isinstance(exc, RateLimitError) else backoff_delay(max(1, self.failed))
 
 
 # -- the client ----------------------------------------------------------------------------------------
@@ -267,7 +183,7 @@ class CoinalyzeBatchClient:
             return ChunkOutcome({}, None, 0)
         if len(wanted) > self.batch_size:
             raise ValueError(f"{len(wanted)} symbols in one request; the limit is {self.batch_size}")
-        policy = _RetryPolicy()
+        policy = RetryPolicy()
         spent = SourceStats()
         with self._sink.recording(spent):
             try:
@@ -355,10 +271,10 @@ class CoinalyzeBatchClient:
         units: int,
         parse: Callable[[Any], T],
         *,
-        policy: _RetryPolicy | None = None,
+        policy: RetryPolicy | None = None,
     ) -> T:
         """Send until a parsed answer, a rejection, or the retry budget is spent (then re-raise)."""
-        policy = policy if policy is not None else _RetryPolicy()
+        policy = policy if policy is not None else RetryPolicy()
 
         def attempt() -> T:
             policy.attempts += 1
@@ -413,7 +329,7 @@ class CoinalyzeBatchClient:
                 type(exc).__name__,
                 reservation.waited,
             )
-            raise _transport_error(exc, path, self.settings.http_timeout) from exc
+            raise transport_error(exc, path, self.settings.http_timeout) from exc
         status = response.status_code
         self._account(path, reservation, status not in UNCHARGED_STATUSES)
         log.debug("GET %s units=%d status=%d waited=%.2fs", path, units, status, reservation.waited)
@@ -421,13 +337,13 @@ class CoinalyzeBatchClient:
             status,
             endpoint=path,
             retry_after=response.headers.get("retry-after"),
-            message=_error_message(response, key) if status >= 400 else "",
+            message=error_message(response, key) if status >= 400 else "",
         )
         if isinstance(error, RateLimitError):
             self._on_rate_limited(error)
         if error is not None:
             raise error
-        return _decode(response, path)
+        return decode(response, path)
 
     def _account(self, path: str, reservation: Reservation, charged: bool) -> None:
         """Settle a charged request at the answer's arrival, or give back units the API did not take."""

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +21,20 @@ from quantpro.errors import AuthenticationError, CoinalyzeError
 from quantpro.models import OIStatus
 from quantpro.settings import Settings, load_settings
 from quantpro.sources.coinalyze.catalogue import (
-    Market,
     best_market,
     builtin_exchanges,
-    exchange_codes,
     exchange_key,
-    parse_market,
     valid_exchange_rows,
+)
+from quantpro.sources.coinalyze.symbol_index import (
+    SCHEMA_VERSION,
+    Catalogue,
+    Index,
+    aggregated_symbols,
+    build_index,
+    exchange_symbols,
+    parse_cache,
+    symbol_map,
 )
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import SYMBOLS_FILE
@@ -40,145 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-
 Resolution = tuple[str | None, str]
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What the API said, and when: the only inputs of every derived map."""
-
-    timestamp: int  # ms, when it was fetched
-    base_url: str
-    exchanges: list[dict[str, str]]
-    markets: list[dict[str, Any]]
-
-
-@dataclass
-class _Index:
-    """Lookups derived from a :class:`Catalogue` and a reference preference."""
-
-    codes: dict[str, str]  # exchange_key(name) → code
-    rows: dict[str, dict[str, Any]]  # Coinalyze symbol → raw row
-    markets: list[Market]
-    by_coin: dict[str, dict[str, list[Market]]]  # coin → code → candidates
-    venue_sizes: Counter[str]  # code → number of candidates
-    reference_codes: list[str]
-    reference_of: dict[str, str] = field(default_factory=dict)  # coin → reference venue code
-
-    def reference_venue(self, coin: str) -> str | None:
-        """The first reference exchange listing ``coin``, else the biggest venue listing it (ties by code)."""
-        cached = self.reference_of.get(coin)
-        if cached is not None:
-            return cached
-        venues = self.by_coin.get(coin)
-        if not venues:
-            return None
-        chosen = next((code for code in self.reference_codes if code in venues), None)
-        if chosen is None:
-            chosen = min(venues, key=lambda code: (-self.venue_sizes[code], code))
-        self.reference_of[coin] = chosen
-        return chosen
-
-
-def _build_index(catalogue: Catalogue, reference_exchanges: Sequence[str]) -> _Index:
-    codes = exchange_codes(catalogue.exchanges)
-    markets = [m for m in (parse_market(row) for row in catalogue.markets) if m is not None]
-    by_coin: dict[str, dict[str, list[Market]]] = defaultdict(lambda: defaultdict(list))
-    for market in markets:
-        if market.candidate:
-            by_coin[market.coin][market.exchange].append(market)
-    reference_codes: list[str] = []
-    for name in reference_exchanges:
-        code = codes.get(exchange_key(name))
-        if code is None:
-            log.warning("reference exchange %r is not in the Coinalyze exchange list; ignored", name)
-        elif code not in reference_codes:
-            reference_codes.append(code)
-    return _Index(
-        codes=codes,
-        rows={row["symbol"]: row for row in catalogue.markets if isinstance(row.get("symbol"), str)},
-        markets=markets,
-        by_coin={coin: dict(venues) for coin, venues in by_coin.items()},
-        venue_sizes=Counter(m.exchange for m in markets if m.candidate),
-        reference_codes=reference_codes,
-    )
-
-
-def _symbol_map(index: _Index) -> dict[str, dict[str, str]]:
-    """Every catalogue market, in the reference design's ``symbol_map`` shape."""
-    return {
-        m.symbol: {
-            "symbol": m.symbol,
-            "base": m.base,
-            "quote": m.quote,
-            "normalized": m.normalized,
-            "exchange_id": m.exchange_id,
-        }
-        for m in index.markets
-    }
-
-
-def _aggregated_symbols(index: _Index) -> dict[str, str]:
-    """Normalised symbol (coin + quote) → the coin's reference market for that quote.
-
-    Keys: every quote the coin is listed with, plus USDT (the usual local form).
-    """
-    result: dict[str, str] = {}
-    for coin, venues in index.by_coin.items():
-        code = index.reference_venue(coin)
-        if code is None:
-            continue
-        quotes = {m.quote for listed in venues.values() for m in listed} | {"USDT"}
-        for quote in sorted(quotes):
-            best = best_market(venues[code], quote=quote)
-            if best is not None:
-                result[coin + quote] = best.symbol
-    return result
-
-
-def _exchange_symbols(index: _Index) -> dict[str, dict[str, str]]:
-    """Normalised symbol → ``{".A": symbol, ".6": symbol, …}`` over the candidates."""
-    groups: dict[tuple[str, str], list[Market]] = defaultdict(list)
-    for venues in index.by_coin.values():
-        for listed in venues.values():
-            for market in listed:
-                groups[(market.normalized, market.exchange_id)].append(market)
-    result: dict[str, dict[str, str]] = defaultdict(dict)
-    for (normalized, exchange_id), group in sorted(groups.items()):
-        best = best_market(group, quote=group[0].quote)
-        if best is not None:
-            result[normalized][exchange_id] = best.symbol
-    return dict(result)
-
-
-def _parse_cache(data: Any, path: Path) -> tuple[Catalogue, tuple[str, ...]] | None:
-    """The catalogue and reference preference stored in a cache file, or ``None`` if unusable."""
-    if not isinstance(data, dict):
-        if data is not None:
-            log.warning("symbol cache %s is not a JSON object; refetching", path)
-        return None
-    if data.get("schema_version") != SCHEMA_VERSION:
-        log.warning(
-            "symbol cache %s has schema %r (expected %d); refetching",
-            path,
-            data.get("schema_version"),
-            SCHEMA_VERSION,
-        )
-        return None
-    timestamp, markets = data.get("timestamp"), data.get("markets")
-    exchanges = valid_exchange_rows(data.get("exchanges"))
-    base_url = data.get("base_url")
-    if not (isinstance(timestamp, int) and isinstance(markets, list) and isinstance(base_url, str)):
-        log.warning("symbol cache %s is incomplete; refetching", path)
-        return None
-    if exchanges is None:
-        log.warning("symbol cache %s has no exchange list; refetching", path)
-        return None
-    reference = data.get("reference_exchanges")
-    stored = tuple(str(name) for name in reference) if isinstance(reference, list) else ()
-    return Catalogue(timestamp, base_url, exchanges, [r for r in markets if isinstance(r, dict)]), stored
 
 
 class CoinalyzeResolver:
@@ -202,7 +69,7 @@ class CoinalyzeResolver:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else self.settings.cache_path()
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
-        self._index: _Index | None = None
+        self._index: Index | None = None
         self._symbol_map: dict[str, dict[str, str]] = {}
         self._aggregated: dict[str, str] = {}
         self._exchange_symbols: dict[str, dict[str, str]] = {}
@@ -331,7 +198,7 @@ class CoinalyzeResolver:
         return builtin_exchanges()
 
     def _read_cache(self) -> tuple[Catalogue, tuple[str, ...]] | None:
-        cached = _parse_cache(read_json(self.cache_file, what="symbol cache"), self.cache_file)
+        cached = parse_cache(read_json(self.cache_file, what="symbol cache"), self.cache_file)
         if cached is not None and cached[0].base_url != self.settings.base_url:
             log.info(
                 "symbol cache %s was built from another API (%s); refetching",
@@ -350,10 +217,10 @@ class CoinalyzeResolver:
     ) -> None:
         """Derive every map; write the cache when freshly fetched or when the preference changed."""
         reference = tuple(self.settings.reference_exchanges)
-        index = _build_index(catalogue, reference)
-        self._symbol_map = _symbol_map(index)
-        self._aggregated = _aggregated_symbols(index)
-        self._exchange_symbols = _exchange_symbols(index)
+        index = build_index(catalogue, reference)
+        self._symbol_map = symbol_map(index)
+        self._aggregated = aggregated_symbols(index)
+        self._exchange_symbols = exchange_symbols(index)
         self._catalogue, self._index = catalogue, index
         if stored_reference is None:
             log.info("Processed %d aggregated symbols", len(self._aggregated))
@@ -390,7 +257,7 @@ class CoinalyzeResolver:
                 "could not write the symbol cache %s (%s); continuing without it", self.cache_file, exc
             )
 
-    def _ready_index(self) -> _Index:
+    def _ready_index(self) -> Index:
         self.ensure_initialized()
         assert self._index is not None
         return self._index
