@@ -1,4 +1,4 @@
-"""Analysis benchmark (DESIGN.md §10): a warm scan of all 658 real markets, as whole fresh processes.
+"""Analysis benchmark (docs/design.md §10): a warm scan of all 658 real markets, as whole fresh processes.
 
 First a cold scan against the simulator fills the caches (not timed). Then five fresh
 ``quantpro scan`` processes run with every derivative cached (0 units), and in the same run the time

@@ -1,4 +1,4 @@
-"""Quota benchmark (DESIGN.md §10): a cold then a warm scan of ~1,100 markets against the simulator.
+"""Quota benchmark (docs/design.md §10): a cold then a warm scan of ~1,100 markets against the simulator.
 
 Time is scaled down (400 units per 10 s instead of 40 per 60 s) so the run takes minutes. Prints a
 table and writes ``bench/results/quota.json``. Run: ``.venv/bin/python bench/quota.py``.

@@ -17,8 +17,8 @@ from quantpro.settings import load_settings
 from quantpro.simulator import Fault, SimulatorConfig, start_simulator
 from quantpro.sources.base import FetchProgress
 from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
-from quantpro.sources.coinalyze.responses import MAX_RETRIES
 from quantpro.sources.coinalyze.processor import BatchProcessor, get_batch_processor
+from quantpro.sources.coinalyze.responses import MAX_RETRIES
 
 KEY = "test-key-processor"
 DATA_PATHS = ("/open-interest-history", "/funding-rate", "/long-short-ratio-history", "/liquidation-history")
@@ -270,3 +270,39 @@ def test_get_batch_processor_is_a_plain_factory(
     first, second = get_batch_processor(), get_batch_processor()
     assert first is not second
     assert first.resolver.client is first.client
+
+
+# -- no idling while units are free (docs/design.md §5) ---------------------------------------------------
+
+
+def test_a_request_that_does_not_fit_sends_the_part_that_fits_so_every_window_is_full(
+    tmp_path: Path,
+) -> None:
+    """100 units per 5 s: part one's first window carried 82 units (2 catalogue + 4 × 20) and waited with
+    18 free. Now each window carries the whole quota until the work runs out, and nothing is refused."""
+    clock = FakeClock()
+    key = "test-key-fill"
+    with start_simulator(SimulatorConfig(calls=100, period=5.0), clock=clock, port=0) as small:
+        settings = load_settings(
+            api_key=key,
+            base_url=small.base_url,
+            cache_dir=tmp_path,
+            rate_limit_calls=100,
+            rate_limit_period=5,
+        )
+        client = CoinalyzeBatchClient(settings, clock=clock, cache_dir=tmp_path)
+        with BatchProcessor(settings, client=client, clock=clock, cache_dir=tmp_path) as processor:
+            processor.process_symbols(sample_markets(small, 90))
+            stats = processor.last_stats
+        log = list(small.log)
+    assert stats.http_429 == 0 and stats.units_spent == stats.units_minimum > 300
+    start = log[0].time
+    charged = [(r.time, r.units_charged) for r in log]
+    total = stats.units_spent + stats.catalogue_units
+    for window in range(int(total // 100)):  # every full window before the last one
+        lo, hi = start + 5.0 * window, start + 5.0 * (window + 1)
+        assert sum(units for at, units in charged if lo <= at < hi) == 100, f"window {window} not full"
+    split = [r for r in log if 0 < len(r.symbols) < 20 and r.path in DATA_PATHS]
+    assert split, "some request must have been cut to the units free"
+    asked = Counter((r.path, s) for r in log for s in r.symbols)
+    assert max(asked.values()) == 1  # cutting never asks for a symbol twice

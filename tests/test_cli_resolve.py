@@ -1,4 +1,4 @@
-"""`quantpro resolve` and `quantpro symbols refresh` through ``quantpro.cli.main`` (DESIGN.md §2)."""
+"""`quantpro resolve` and `quantpro symbols refresh` through ``quantpro.cli.main`` (docs/design.md §2)."""
 
 from __future__ import annotations
 

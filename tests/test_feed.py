@@ -1,4 +1,4 @@
-"""The feed contract (DESIGN.md §8): every field, the JSON Schema, ordering, run status, atomic writes."""
+"""The feed contract (docs/design.md §8): every field, the JSON Schema, order, run status, atomic writes."""
 
 from __future__ import annotations
 

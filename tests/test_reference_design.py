@@ -1,6 +1,6 @@
-"""The reference design's Tests 1–3, run as written there, against the simulator (DESIGN.md §2).
+"""The reference design's Tests 1–3, run as written there, against the simulator (docs/design.md §2).
 
-The scripts are read from ``reference-design-batch-processing-v3.md`` itself. Only what DESIGN.md §1
+The scripts are read from ``reference-design-batch-processing-v3.md`` itself. Only what docs/design.md §1
 corrects changes: the imports name ``quantpro``, Test 3 asks for real symbols (``BTCUSDT_PERP.A``, not
 the invented ``BTCUSDT.4``), and the expected outputs are the corrected ones (``BTCUSDT`` + ``MEXC`` is
 ``BTCUSDT_PERP.A (aggregated)``: MEXC is not on Coinalyze and ``.A`` is Binance).
@@ -20,12 +20,10 @@ import pytest
 
 from quantpro.simulator import SimulatorConfig, start_simulator
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "spec" / "reference-design-batch-processing-v3.md"
-)
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference-design.md"
 KEY = "reference-design-key"
 
-#: What DESIGN.md §1 corrects in the scripts: module names and invented symbols.
+#: What docs/design.md §1 corrects in the scripts: module names and invented symbols.
 CORRECTIONS = (
     ("from coinalyze_resolver import get_resolver", "from quantpro import get_resolver"),
     ("from coinalyze_batch_client import get_batch_client", "from quantpro import get_batch_client"),

@@ -1,4 +1,4 @@
-"""CoinalyzeResolver against the simulator's catalogue, on a shared FakeClock (DESIGN.md §4)."""
+"""CoinalyzeResolver against the simulator's catalogue, on a shared FakeClock (docs/design.md §4)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from quantpro.sources.coinalyze.catalogue import (
     is_candidate,
 )
 from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
-from quantpro.sources.coinalyze.responses import MAX_RETRIES
 from quantpro.sources.coinalyze.resolver import CoinalyzeResolver, get_resolver
+from quantpro.sources.coinalyze.responses import MAX_RETRIES
 from quantpro.sources.coinalyze.symbol_index import SCHEMA_VERSION
 from quantpro.store.layout import SYMBOLS_FILE
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "coinalyze_api.md"
+SPEC = Path(__file__).resolve().parents[1] / "docs" / "coinalyze_api.md"
 KEY = "test-key-resolver"
 
 

@@ -1,4 +1,4 @@
-"""RSI pivots and trendlines: rows are candle rows, rules of DESIGN.md §7."""
+"""RSI pivots and trendlines: rows are candle rows, rules of docs/design.md §7."""
 
 from __future__ import annotations
 

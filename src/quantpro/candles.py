@@ -3,7 +3,7 @@
 No I/O here: :mod:`quantpro.store.candles` reads the files, :mod:`quantpro.store.markets` finds a data
 directory's markets, and both hand arrays to these functions. :func:`prepare_market` is the one place
 that decides which candles are *closed* at a moment, whether the higher timeframe is *resampled* from
-the lower one, and whether the market is *stale* (DESIGN.md §4); the scan, ``scan --as-of`` and the
+the lower one, and whether the market is *stale* (docs/design.md §4); the scan, ``scan --as-of`` and the
 backtest all call it, so the three can never disagree.
 
 Everything is vectorised numpy on one ``(n, 6)`` float64 matrix per file: loading is on the analysis
@@ -47,7 +47,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Fewer closed, usable candles than this and a file is skipped (DESIGN.md §4).
+#: Fewer closed, usable candles than this and a file is skipped (docs/design.md §4).
 MIN_CANDLES = 50
 #: More than this share of bad candles (NaN, zero or negative values) and a file is skipped, not repaired.
 MAX_BAD_FRACTION = 0.05

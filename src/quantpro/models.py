@@ -32,7 +32,7 @@ TIMEFRAME_MS: dict[str, int] = {
 
 
 class OIStatus(StrEnum):
-    """How a local market got its derivatives data (DESIGN.md §4)."""
+    """How a local market got its derivatives data (docs/design.md §4)."""
 
     RESOLVED = "resolved"  # a Coinalyze market on its own exchange
     AGGREGATED = "aggregated"  # the coin's reference market on another exchange (a proxy, not a sum)
@@ -102,7 +102,7 @@ class DataMetadata(TypedDict, total=False):
 
 
 class MarketData(TypedDict, total=False):
-    """What a local market gets from the batch processor (DESIGN.md §6)."""
+    """What a local market gets from the batch processor (docs/design.md §6)."""
 
     oi_history: list[OIPoint]
     funding_rate: float | None  # percent, as the API gives it (0.01 = 0.01 %)

@@ -1,4 +1,4 @@
-"""Settings, resolved once at the edge into a frozen object (DESIGN.md §3).
+"""Settings, resolved once at the edge into a frozen object (docs/design.md §3).
 
 Precedence: command-line flag > environment > ``.env`` > ``quantpro.toml`` in the working directory >
 default. In ``quantpro.toml`` a setting is written without its prefix, lower-case
@@ -47,7 +47,7 @@ def _alias(env_name: str) -> Any:
 
 
 class Settings(BaseSettings):
-    """Every setting of DESIGN.md §3. Build it with :func:`load_settings`."""
+    """Every setting of docs/design.md §3. Build it with :func:`load_settings`."""
 
     model_config = SettingsConfigDict(
         frozen=True,

@@ -1,4 +1,4 @@
-"""Normalising market symbols to a canonical coin (DESIGN.md §4).
+"""Normalising market symbols to a canonical coin (docs/design.md §4).
 
 One function serves local symbols (``XBTUSDTM``, ``kPEPEUSDT``, ``1000PEPEUSDT``) and the catalogue's
 ``base_asset`` values, so both sides of a resolution agree on what "the same coin" means.

@@ -1,7 +1,7 @@
-"""Expectations for end-to-end scans, computed from the simulator's catalogue and DESIGN.md's rules.
+"""Expectations for end-to-end scans, computed from the simulator's catalogue and docs/design.md's rules.
 
 Nothing here calls the code under test: the symbol normalisation, the exchange matching and the three
-resolution rules of DESIGN.md §4, and the quota arithmetic of §5, are written out again from the text,
+resolution rules of docs/design.md §4, and the quota arithmetic of §5, are written out again from the text,
 so a scan that agrees with them agrees with the contract, not merely with itself.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: DESIGN.md §4: the known quote suffixes; the longest one that leaves a base wins.
+#: docs/design.md §4: the known quote suffixes; the longest one that leaves a base wins.
 QUOTES = ("FDUSD", "BUSD", "USDT", "USDC", "USD")
 #: §4 resolution: the market's own quote first, then USDT, USDC, USD.
 QUOTE_ORDER = ("USDT", "USDC", "USD")
@@ -68,7 +68,7 @@ class Expected:
 
 
 class CatalogueRules:
-    """DESIGN.md §4's resolution over a catalogue's ``/exchanges`` and ``/future-markets`` rows."""
+    """docs/design.md §4's resolution over a catalogue's ``/exchanges`` and ``/future-markets`` rows."""
 
     def __init__(self, exchanges: Iterable[Mapping[str, Any]], future_markets: Iterable[Mapping[str, Any]]):
         self.codes = {exchange_match_key(str(row["name"])): str(row["code"]) for row in exchanges}

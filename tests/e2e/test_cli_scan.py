@@ -1,4 +1,4 @@
-"""``quantpro scan`` through :func:`quantpro.cli.main`, in-process, against the simulator (DESIGN.md §2).
+"""``quantpro scan`` through :func:`quantpro.cli.main`, in-process, against the simulator (docs/design.md §2).
 
 The CLI runs on the real clock; the one test whose retries would sleep for real (the API down) gives
 :class:`quantpro.clock.SystemClock` a fake's time, so its backoff passes instantly.

@@ -1,4 +1,4 @@
-"""The reference design's Python API from the package top (DESIGN.md §2), and ``analyze_symbol``."""
+"""The reference design's Python API from the package top (docs/design.md §2), and ``analyze_symbol``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reference design's Tests 4 and 5, with DESIGN.md §1's corrected figures.
+"""The reference design's Tests 4 and 5, with docs/design.md §1's corrected figures.
 
 Test 4 is ``market_scanner_refactored.py data/ --strategy all``, i.e. ``quantpro scan data/ --strategy
 all``, whose log shows the directory, batch and success lines. Test 5 is the ``jq`` summary of the feed,
@@ -22,9 +22,7 @@ from quantpro.demo.universe import generate_demo_universe
 from .conftest import read_feed
 from .expect import BATCH, CatalogueRules, cost_of, markets_in
 
-REFERENCE = (
-    Path(__file__).resolve().parents[3] / "shared" / "spec" / "reference-design-batch-processing-v3.md"
-)
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference-design.md"
 MARKETS = 30
 
 

@@ -1,7 +1,7 @@
-"""A generated universe scanned end to end against the simulator, on a fake clock (DESIGN.md §4, §5, §8).
+"""A generated universe scanned end to end against the simulator, on a fake clock (docs/design.md §4, §5, §8).
 
 Every expectation is computed in :mod:`tests.e2e.expect` from the simulator's catalogue and the rules
-of DESIGN.md written out there; the resolver is never asked.
+of docs/design.md written out there; the resolver is never asked.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from quantpro.settings import load_settings
 from quantpro.simulator import RunningSimulator, SimulatorConfig, start_simulator
 
 KEY = "reliability-test-key"
-#: A quota high enough that subprocess scans never wait for it (DESIGN.md §9 lets tests raise it).
+#: A quota high enough that subprocess scans never wait for it (docs/design.md §9 lets tests raise it).
 FAST_CALLS, FAST_PERIOD = 4000, 10.0
 STRATEGIES = {"Legacy", "Breakout", "BreakoutV2"}
 FEED = "master_feed.json"

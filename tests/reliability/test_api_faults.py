@@ -1,6 +1,6 @@
 """API faults, scripted on the simulator (never mocked): the scan finishes and tells the truth.
 
-DESIGN.md §5: 5xx, timeouts and malformed bodies are retried a bounded number of times with backoff,
+docs/design.md §5: 5xx, timeouts and malformed bodies are retried a bounded number of times with backoff,
 429s wait ``Retry-After`` (or a full window), then a request that still fails degrades only its
 markets (``oi_metadata.reason``, neutral score) and the scan goes on. §2/§8: a scan where more than a
 quarter of the markets lacks data is ``failed`` and exits 3. Client and simulator share a FakeClock, so

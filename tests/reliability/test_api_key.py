@@ -1,4 +1,4 @@
-"""A missing, invalid or revoked key (DESIGN.md §2): exit 2 after at most one refused request, a
+"""A missing, invalid or revoked key (docs/design.md §2): exit 2 after at most one refused request, a
 message that says what to do, no feed written, the previous feed intact; no key → nothing starts.
 
 Real ``quantpro scan`` processes against a simulator that accepts only :data:`KEY`.

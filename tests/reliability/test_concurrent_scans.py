@@ -1,4 +1,4 @@
-"""Two scans at once on one data directory (DESIGN.md §5): both finish, neither corrupts the feed or
+"""Two scans at once on one data directory (docs/design.md §5): both finish, neither corrupts the feed or
 the caches, and together they stay within one key's quota.
 
 How: the limiter's log lives in ``<cache dir>/coinalyze_ratelimit.json`` under a file lock, so the two

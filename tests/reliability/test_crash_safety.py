@@ -1,4 +1,4 @@
-"""Crash safety (DESIGN.md §2, §8): the feed, every cache and the limiter's state are written
+"""Crash safety (docs/design.md §2, §8): the feed, every cache and the limiter's state are written
 atomically, so a crash at any moment leaves the previous file or a valid new one; a corrupt cache is
 rebuilt with a warning; Ctrl-C exits 130 with nothing half-written.
 

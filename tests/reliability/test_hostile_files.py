@@ -1,4 +1,4 @@
-"""Hostile candle files in a real scan (DESIGN.md §4): each is skipped or repaired as the contract
+"""Hostile candle files in a real scan (docs/design.md §4): each is skipped or repaired as the contract
 says, named with its reason (``run.skipped_files`` for skips, a log line for repairs), and the rest of
 the scan goes on — every good market still gets its three signals and the scan exits 0.
 

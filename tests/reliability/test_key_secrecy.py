@@ -1,4 +1,4 @@
-"""The API key is never written anywhere (DESIGN.md §3): a full debug scan with faults, then a run
+"""The API key is never written anywhere (docs/design.md §3): a full debug scan with faults, then a run
 whose key is refused, and the key is found in no output, no log, no file and no URL the API received.
 """
 

@@ -1,4 +1,4 @@
-"""Auth and quota, against the running server (coinalyze_api.md §1–§2, §9)."""
+"""Auth and quota, against the running server (docs/coinalyze_api.md §1–§2, §9)."""
 
 from __future__ import annotations
 

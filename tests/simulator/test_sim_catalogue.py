@@ -1,4 +1,4 @@
-"""The catalogue endpoints (coinalyze_api.md §4–§5, §8.1–§8.3) and its coverage of the real sample."""
+"""The catalogue endpoints (docs/coinalyze_api.md §4–§5, §8.1–§8.3) and its coverage of the real sample."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The data endpoints' shapes and semantics (coinalyze_api.md §3, §6, §8, §9)."""
+"""The data endpoints' shapes and semantics (docs/coinalyze_api.md §3, §6, §8, §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults, scripted and random (DESIGN.md §9)."""
+"""Faults, scripted and random (docs/design.md §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A client nobody here wrote — PyPI ``coinalyze`` 0.1.1 — talks to the simulator (DESIGN.md §9).
+"""A client nobody here wrote — PyPI ``coinalyze`` 0.1.1 — talks to the simulator (docs/design.md §9).
 
 It has its own real-time limiter (40 units per minute), so the simulator runs on the real clock here and
 the whole test spends 14 units.

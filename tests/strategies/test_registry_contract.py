@@ -1,4 +1,4 @@
-"""Contract tests parametrized over the strategy registry (STYLE.md habit 18), the registry itself
+"""Contract tests parametrized over the strategy registry (docs/architecture.md), the registry itself
 and the safe wrapper."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The derivatives component shared by every strategy: the OI z-score, the neutral rule and small
-funding / long-short / liquidation adjustments (DESIGN.md §7).
+funding / long-short / liquidation adjustments (docs/design.md §7).
 
 The neutral rule is the point of this module: a market whose data is missing — not on Coinalyze
 (status ``neutral``), a failed fetch (``degraded``), too little history — scores exactly what a market
@@ -84,7 +84,7 @@ class DerivativesComponent:
         return self.oi_score + self.adjustment(side)
 
     def oi_metadata(self) -> dict[str, Any]:
-        """The feed's ``oi_metadata`` object (DESIGN.md §8): exactly these keys, never NaN."""
+        """The feed's ``oi_metadata`` object (docs/design.md §8): exactly these keys, never NaN."""
         return {
             "status": self.status,
             "coinalyze_symbol": self.coinalyze_symbol,

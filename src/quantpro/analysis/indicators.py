@@ -2,7 +2,7 @@
 
 Every function here returns an array as long as its input, with TA-Lib's warm-up rows left as NaN
 (never dropped), so that an index into any output is a candle row. An indicator that needs more history
-than the input has is all-NaN rather than an error: DESIGN.md §4 wants such values to be null, and the
+than the input has is all-NaN rather than an error: docs/design.md §4 wants such values to be null, and the
 strategies answer WAIT on them. Inputs are never modified. The definitions and warm-up conventions are
 written up in ``docs/indicators.md``.
 """

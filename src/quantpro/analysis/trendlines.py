@@ -1,4 +1,4 @@
-"""RSI trendlines through k-order pivots (DESIGN.md §7, Breakout and BreakoutV2).
+"""RSI trendlines through k-order pivots (docs/design.md §7, Breakout and BreakoutV2).
 
 Every index here is a **candle row**: an index into the full array aligned with the candles, NaN
 warm-up rows included. The owner's first version found pivots in the NaN-dropped RSI array and so

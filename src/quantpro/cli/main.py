@@ -1,6 +1,6 @@
 """``quantpro``'s entry point: run the app and map every outcome to an exit code, in one place.
 
-Exit codes (DESIGN.md §2): 0 feed written (ok/degraded), 3 feed written but failed, 1 no feed,
+Exit codes (docs/design.md §2): 0 feed written (ok/degraded), 3 feed written but failed, 1 no feed,
 2 bad arguments/settings or a refused key, 130 Ctrl-C.
 """
 

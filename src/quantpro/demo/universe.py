@@ -1,4 +1,4 @@
-"""Deterministic sample candle files for ``quantpro demo`` (DESIGN.md §2, §4).
+"""Deterministic sample candle files for ``quantpro demo`` (docs/design.md §2, §4).
 
 Each demo coin gets one 4h price path shaped by a *scenario* — a trend with a closing pullback, a
 range, or an RSI trendline breakout — and 15-minute candles bridged between the 4h closes, so the

@@ -1,4 +1,4 @@
-"""The feed, ``master_feed.json`` (DESIGN.md §8): built from validated strategy results, written
+"""The feed, ``master_feed.json`` (docs/design.md §8): built from validated strategy results, written
 atomically, read back tolerantly.
 
 :mod:`.build` makes signals and the envelope, :mod:`.io` checks and writes them and packages the JSON

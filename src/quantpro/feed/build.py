@@ -52,7 +52,7 @@ def _zero_oi_counts() -> dict[str, int]:
 
 @dataclass
 class RunSummary:
-    """The feed's ``run`` block: how the scan went and what it cost (DESIGN.md §5, §8)."""
+    """The feed's ``run`` block: how the scan went and what it cost (docs/design.md §5, §8)."""
 
     status: RunStatus = "ok"
     markets: int = 0

@@ -1,4 +1,4 @@
-"""A sliding-window limiter weighted by units, shared across threads and processes (DESIGN.md §5).
+"""A sliding-window limiter weighted by units, shared across threads and processes (docs/design.md §5).
 
 Coinalyze charges one unit per symbol and allows ``calls`` units per rolling ``period`` seconds per
 key, and publishes no quota headers: the only way not to hit a 429 is to count locally. The limiter
@@ -164,7 +164,7 @@ def units_fitting(
     now: float,
     blocked_until: float,
 ) -> int:
-    """How many of ``wanted`` units can go at the earliest moment any unit can (DESIGN.md §5: no idling
+    """How many of ``wanted`` units can go at the earliest moment any unit can (docs/design.md §5: no idling
     while units are free). A caller that sends that many at once never waits for the rest to free up."""
     start = earliest_start(entries, 1, calls=calls, period=period, now=now, blocked_until=blocked_until)
     used = sum(n for at, n in entries if not at + period <= start)

@@ -1,4 +1,4 @@
-"""Retry math as small pure functions, tested with parameter tables (STYLE.md habit 5).
+"""Retry math as small pure functions, tested with parameter tables (docs/architecture.md).
 
 Shared by the Coinalyze client and the venue client: how long a ``Retry-After`` header asks us to wait,
 and how long to back off after a temporary failure.

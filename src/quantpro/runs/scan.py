@@ -1,4 +1,4 @@
-"""The scan as a staged use case: load → fetch → analyse → publish (DESIGN.md §2, §8).
+"""The scan as a staged use case: load → fetch → analyse → publish (docs/design.md §2, §8).
 
 ``run_scan`` is what ``quantpro scan`` and ``quantpro demo`` call. Each stage is one method of
 :class:`Scan` and reads what the stages before it produced; nothing is carried through parameters it

@@ -1,7 +1,7 @@
-"""A faithful fake of the Coinalyze REST API v1, served over loopback (DESIGN.md §9).
+"""A faithful fake of the Coinalyze REST API v1, served over loopback (docs/design.md §9).
 
 It imports nothing from the rest of QuantPro, so a wrong assumption in the client cannot be mirrored
-into the fake: both are checked against ``coinalyze_api.md``.
+into the fake: both are checked against ``docs/coinalyze_api.md``.
 
     with start_simulator(SimulatorConfig(calls=40, period=60.0), clock=clock) as sim:
         httpx.get(f"{sim.base_url}/exchanges", headers={"api_key": "k"})

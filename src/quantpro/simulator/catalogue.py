@@ -1,7 +1,7 @@
 """The fake catalogue: ``/exchanges``, ``/future-markets`` and ``/spot-markets``.
 
 Built once, deterministically, from the coin names in :mod:`coins`. Each venue writes its symbols in its
-own format (coinalyze_api.md §5) because the client must look symbols up, never build them; coverage
+own format (docs/coinalyze_api.md §5) because the client must look symbols up, never build them; coverage
 varies by venue, some sample coins are listed nowhere and some only on a non-reference venue, so every
 branch of the resolver (resolved, aggregated by preference, aggregated by "most candidates", neutral)
 meets real-looking input.
@@ -28,7 +28,7 @@ from quantpro.simulator.hashing import unit_of
 JsonValue = str | bool | int | None
 Row = dict[str, JsonValue]
 
-#: ``/exchanges`` as measured on 2025-06-22 (coinalyze_api.md §4), in the order the API gave it.
+#: ``/exchanges`` as measured on 2025-06-22 (docs/coinalyze_api.md §4), in the order the API gave it.
 EXCHANGES: tuple[tuple[str, str], ...] = (
     ("Poloniex", "P"), ("Vertex", "V"), ("Bitforex", "D"), ("Kraken", "K"), ("Bithumb", "U"),
     ("Bitstamp", "B"), ("Hyperliquid", "H"), ("BitFlyer", "L"), ("BtcMarkets", "M"), ("Bit2c", "I"),
@@ -106,7 +106,7 @@ class Catalogue:
 def _future_row(
     spec: MarketSpec, symbol_on_exchange: str, *, expire_at: int | None = None, margined: str = "STABLE"
 ) -> Row:
-    """One ``/future-markets`` row, keys in the order real output has them (coinalyze_api.md §8.2)."""
+    """One ``/future-markets`` row, keys in the order real output has them (docs/coinalyze_api.md §8.2)."""
     return {
         "symbol": spec.symbol,
         "exchange": spec.exchange,
@@ -172,7 +172,7 @@ def _extra_quote(coin: str, code: str, share: float) -> bool:
     return coin != "USDC" and (_is_major(coin) or unit_of(coin, code, "usdc") < share)
 
 
-# -- one function per venue: the venue's own symbol formats (coinalyze_api.md §5) ---------------------
+# -- one function per venue: the venue's own symbol formats (docs/coinalyze_api.md §5) ---------------------
 
 
 def _binance(coin: str) -> list[_Listing]:

@@ -1,8 +1,9 @@
 """The coins the simulator lists, by name only.
 
-``SAMPLE_COINS`` are the canonical coins of the real candle sample
-(``../shared/data/quantopro-2026-01/candles``): the SYMBOL part of each file name with the quote, KuCoin"s
-trailing ``M`` and one multiplier prefix removed (DESIGN.md §4). Embedding the names (never the candles)
+``SAMPLE_COINS`` are the canonical coins of the real January 2026 candle sample (658 markets on
+Hyperliquid, MEXC and KuCoin, kept outside the repository): the SYMBOL part of each file name with the
+quote, KuCoin's trailing ``M`` and one multiplier prefix removed
+(docs/design.md §4). Embedding the names (never the candles)
 lets the fake catalogue cover most of what a real scan asks for, and lets tests pick coins it lacks.
 ``EXTRA_COINS`` are real perpetual coins outside the sample, so the catalogue has the size of the real one.
 """

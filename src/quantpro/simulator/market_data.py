@@ -20,7 +20,7 @@ from quantpro.simulator.hashing import seed_of, unit, unit_of
 Number = float | int | None
 Item = dict[str, Number]
 
-#: The ten intervals of the history endpoints, in seconds (coinalyze_api.md §3).
+#: The ten intervals of the history endpoints, in seconds (docs/coinalyze_api.md §3).
 INTERVALS: dict[str, int] = {
     "1min": 60, "5min": 300, "15min": 900, "30min": 1800, "1hour": 3600,
     "2hour": 7200, "4hour": 14400, "6hour": 21600, "12hour": 43200, "daily": 86400,
@@ -177,7 +177,7 @@ def _span(t0: int, step: int, now: float) -> tuple[float, float]:
 
 def _ohlc(series: Callable[[float], float], t0: float, t1: float, scale: float, seed: int) -> Item:
     """Open and close read off the series; high and low reach a hash-chosen bit beyond them (the API
-    builds its OHLC from samples nobody sees, coinalyze_api.md §3), so a bucket costs two evaluations."""
+    builds its OHLC from samples nobody sees, docs/coinalyze_api.md §3), so a bucket costs two evaluations."""
     o, c = series(t0) * scale, series(t1) * scale
     reach = abs(c - o) * 0.5 + abs(o + c) * 0.0005
     k = int(t0) * 7 + int(t1 - t0)

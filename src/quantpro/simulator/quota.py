@@ -1,4 +1,4 @@
-"""Per-key quota: a sliding log of units spent in the last ``period`` seconds (coinalyze_api.md §2).
+"""Per-key quota: a sliding log of units spent in the last ``period`` seconds (docs/coinalyze_api.md §2).
 
 Not thread-safe on its own; the :class:`~quantpro.simulator.app.Simulator` calls it under its lock.
 """
@@ -38,7 +38,8 @@ class SlidingWindowQuota:
         """Charge ``units`` to ``key_id`` and return None, or return the seconds to wait (nothing charged).
 
         A request larger than the whole window is accepted only when the window is empty (the API took a
-        40-symbol request on a fresh key, coinalyze_api.md §2), otherwise it waits for the window to clear.
+        40-symbol request on a fresh key, docs/coinalyze_api.md §2), otherwise it waits for the window
+        to clear.
         """
         log = self._logs.setdefault(key_id, _KeyLog())
         log.expire(now, self.period)

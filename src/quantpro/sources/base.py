@@ -25,7 +25,7 @@ def _zero_statuses() -> dict[str, int]:
 
 @dataclass
 class SourceStats:
-    """What one derivatives phase did; the counters of the feed's ``run`` block (DESIGN.md §5, §8).
+    """What one derivatives phase did; the counters of the feed's ``run`` block (docs/design.md §5, §8).
 
     Remote clients count into it while it is :meth:`recording`-ed; nothing is diffed afterwards.
     """

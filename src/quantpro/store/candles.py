@@ -1,4 +1,4 @@
-"""Candle files (DESIGN.md §4): the strict read a scan uses, and the tolerant read, merge and atomic
+"""Candle files (docs/design.md §4): the strict read a scan uses, and the tolerant read, merge and atomic
 write the downloader uses. File names come from :mod:`quantpro.store.layout`.
 
 The strict read is on the analysis benchmark's hot path: each file is read once, parsed by orjson and

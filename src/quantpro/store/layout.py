@@ -3,7 +3,7 @@
 A data directory is shared with people and other programs, so the scanner must know its own files
 (never reported as skipped candle files) and where each lives: the feed and the candle files in
 DATA_DIR; the caches, the limiter state and the SQLite store in the cache directory (DATA_DIR by
-default, DESIGN.md §3). Stale temporary files left by a killed writer are cleaned up from here too.
+default, docs/design.md §3). Stale temporary files left by a killed writer are cleaned up from here too.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # -- DATA_DIR ----------------------------------------------------------------------------------------
 FEED_NAME = "master_feed.json"
-#: Per-market ccxt facts written by ``download`` (tick size, contract size, …; DESIGN.md §12).
+#: Per-market ccxt facts written by ``download`` (tick size, contract size, …; docs/design.md §12).
 MARKETS_FILE = "markets.json"
 BACKTEST_JSON = "backtest.json"
 BACKTEST_HTML = "backtest.html"
@@ -59,7 +59,7 @@ STORE_FILE = "quantpro.sqlite"
 VENUE_PACING_STATE = "venue_pacing.json"
 VENUE_PACING_LOCK = "venue_pacing.lock"
 
-#: The scanner's own files and folders, never reported as candle files (DESIGN.md §4).
+#: The scanner's own files and folders, never reported as candle files (docs/design.md §4).
 _OWN_NAMES = frozenset(
     {
         FEED_NAME,
@@ -105,7 +105,7 @@ class CandleFileName:
 
 
 def candle_file_name(exchange: str, symbol: str, timeframe: str) -> str:
-    """``MEXC_BTCUSDT_15m.json`` (DESIGN.md §4)."""
+    """``MEXC_BTCUSDT_15m.json`` (docs/design.md §4)."""
     return f"{exchange}_{symbol}_{timeframe}.json"
 
 

@@ -1,4 +1,4 @@
-"""Find and load the markets of a data directory, tolerant of whatever lands there (DESIGN.md §4).
+"""Find and load the markets of a data directory, tolerant of whatever lands there (docs/design.md §4).
 
 A data directory is shared with people, other programs and the scanner itself, so every entry is
 classified before anything is read (by ``stat``, never opened): the scanner's own files are ignored

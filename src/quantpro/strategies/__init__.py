@@ -1,4 +1,4 @@
-"""The strategy registry (STYLE.md habit 9): names as they appear in the feed → strategy classes.
+"""The strategy registry (docs/architecture.md): names as they appear in the feed → strategy classes.
 
 ``--strategy all`` means every registered strategy; otherwise a comma list of names, matched without
 regard to case. An unknown name is a :class:`ConfigError` listing the valid ones.

@@ -1,4 +1,4 @@
-"""The strategy plug-in interface and the safe wrapper every call goes through (STYLE.md habit 8).
+"""The strategy plug-in interface and the safe wrapper every call goes through (docs/architecture.md).
 
 A strategy is pure: it reads a :class:`SharedContext` and returns a :class:`StrategyResult`; it never
 mutates the context or its arrays. :func:`run_strategy` is the only way the scanner calls one. It

@@ -3,7 +3,7 @@
 Each row names the ccxt class, the options that narrow a public download to linear perpetuals, the
 largest candle page the venue serves, the request budget we keep (below the venue's published public
 limit, so a user's other tools still have room) and how a venue's market becomes the local SYMBOL of
-DESIGN.md §4. Business code never branches on a venue name; it reads this table.
+docs/design.md §4. Business code never branches on a venue name; it reads this table.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The response cache: fetched API data per (data type, symbol), empty answers included (DESIGN.md §5).
+"""The response cache: fetched API data per (data type, symbol), empty answers included (docs/design.md §5).
 
 A cached symbol costs no quota, so a warm scan spends nothing. Layout, under the cache directory's
 ``coinalyze_cache/``: one JSON file per data type (``oi_history.json``, …) holding

@@ -1,7 +1,7 @@
 """Facts about the Coinalyze catalogue: the 2025 exchange list, exchange names, candidate markets.
 
 Pure functions and small typed records, no I/O. The resolver feeds them what ``/exchanges`` and
-``/future-markets`` returned; this module decides which rows are candidates (DESIGN.md §4) and how a
+``/future-markets`` returned; this module decides which rows are candidates (docs/design.md §4) and how a
 local venue name such as ``HTX`` finds its Coinalyze exchange (``Huobi``, code ``4``).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from quantpro.symbols import canonical_coin
 
-#: ``/exchanges`` as measured on 2025-06-22 (coinalyze_api.md §4), in the API's order. Used only when
+#: ``/exchanges`` as measured on 2025-06-22 (docs/coinalyze_api.md §4), in the API's order. Used only when
 #: neither the API nor the symbol cache can give the list: the real one changes over time.
 BUILTIN_EXCHANGES_2025: tuple[tuple[str, str], ...] = (
     ("Poloniex", "P"),
@@ -45,7 +45,7 @@ BUILTIN_EXCHANGES_2025: tuple[tuple[str, str], ...] = (
     ("Binance", "A"),
 )
 
-#: Quote preference after "the market's own quote" (DESIGN.md §4, rule 1).
+#: Quote preference after "the market's own quote" (docs/design.md §4, rule 1).
 QUOTE_PREFERENCE: tuple[str, ...] = ("USDT", "USDC", "USD")
 
 #: Normalised name → the normalised name it stands for. ``WOOX``/``WOO X`` and ``GATEIO``/``Gate.io``

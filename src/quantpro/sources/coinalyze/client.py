@@ -1,4 +1,4 @@
-"""The Coinalyze batch client: the only code that sends HTTP requests to the API (DESIGN.md §2, §5, §6).
+"""The Coinalyze batch client: the only code that sends HTTP requests to the API (docs/design.md §2, §5, §6).
 
 Every request goes through the same path: the limiter reserves one unit per symbol (one for a
 catalogue call) → one GET with the key in the ``api_key`` header → the status is translated into the

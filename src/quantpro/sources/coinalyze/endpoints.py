@@ -1,4 +1,4 @@
-"""Endpoint facts: paths, query parameters and the parsing of each answer into DESIGN.md §6 shapes.
+"""Endpoint facts: paths, query parameters and the parsing of each answer into docs/design.md §6 shapes.
 
 Pure functions, no I/O: the client sends what :func:`request_params` builds and hands the decoded body
 to :func:`parse_response`. Answers are keyed by ``symbol``, never by order (the order is not

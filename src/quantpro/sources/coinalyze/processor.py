@@ -1,6 +1,6 @@
 """Resolve → plan → fetch → hand each local market its data (the reference design's BatchProcessor).
 
-Quota is charged per symbol (DESIGN.md §5), so the plan is where units are saved: each
+Quota is charged per symbol (docs/design.md §5), so the plan is where units are saved: each
 (data type, Coinalyze symbol) is asked for at most once per scan however many local markets share it,
 cached answers cost nothing, and the long/short ratio is only asked of symbols that have it. The
 processor owns the plan and the response cache; the client only sends one request at a time. Requests
@@ -79,7 +79,7 @@ def chunked(items: Sequence[str], size: int) -> list[tuple[str, ...]]:
 
 
 def _empty_value(data_type: DataType) -> Any:
-    """What a data type holds when the API had nothing: an empty list or null (DESIGN.md §6)."""
+    """What a data type holds when the API had nothing: an empty list or null (docs/design.md §6)."""
     return [] if data_type is DataType.OI_HISTORY else None
 
 
@@ -221,7 +221,7 @@ class BatchProcessor:
     def _fetch(
         self, plan: list[PlannedRequest], units_total: int, progress: ProgressCallback | None
     ) -> _Fetched:
-        """Send the plan in order; a request whose units do not all fit now is split (DESIGN.md §5)."""
+        """Send the plan in order; a request whose units do not all fit now is split (docs/design.md §5)."""
         fetched = _Fetched()
         pending = deque(plan)
         done = sent = 0

@@ -1,4 +1,4 @@
-"""Local market → Coinalyze symbol (DESIGN.md §4), with the 24 h symbol cache.
+"""Local market → Coinalyze symbol (docs/design.md §4), with the 24 h symbol cache.
 
 The catalogue is ``/exchanges`` plus ``/future-markets`` (one unit each). It is kept in
 ``coinalyze_symbols.json`` in the reference design's format, plus the raw rows, so every derived map

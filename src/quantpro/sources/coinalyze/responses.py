@@ -1,4 +1,4 @@
-"""The Coinalyze boundary: an HTTP answer → the exception tree, once (STYLE.md habits 2–4), and the
+"""The Coinalyze boundary: an HTTP answer → the exception tree, once (docs/architecture.md–4), and the
 retry policy tenacity follows. Only this module and the client catch ``httpx`` or JSON errors.
 """
 
