@@ -24,6 +24,15 @@ META_KEYS = {
     "oi_score",
     "data_age_s",
     "reason",
+    "source",
+    "market",
+    "proxy_of",
+    "unit",
+    "value_usd",
+    "buckets",
+    "buckets_real",
+    "buckets_filled",
+    "as_of",
 }
 
 

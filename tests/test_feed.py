@@ -67,6 +67,12 @@ def _aggregated_data() -> MarketData:
     }
 
 
+def oi_history_in_24h() -> list[Any]:
+    """The closed buckets of ``_aggregated_data`` inside the z-score's 24 h."""
+    scan_s = NOW_MS // 1000
+    return [p for p in _aggregated_data()["oi_history"] if p["timestamp"] >= scan_s - 24 * 3600]
+
+
 def _context(
     symbol: str = "IDOLUSDT", exchange: str = "MEXC", data: MarketData | None = None
 ) -> SharedContext:
@@ -150,7 +156,17 @@ def test_signal_has_every_field_with_its_type() -> None:
     assert isinstance(signal["calculated_at"], int)
     assert signal["score"] == signal["total_score"] == 72.5
     assert (signal["bias"], signal["action"]) == ("LONG", "LONG")
-    assert signal["setup"] == {"side": "LONG", "entry": 0.03347, "tp": 0.04027, "sl": 0.0312, "rr": 3.0}
+    fees = 2 * 0.05 / 100 * 0.03347  # the default 0.05 % taker fee on entry and exit (docs/design.md §12)
+    rr_net = round((0.04027 - 0.03347 - fees) / (0.03347 - 0.0312 + fees), 4)
+    assert signal["setup"] == {
+        "side": "LONG",
+        "entry": 0.03347,
+        "tp": 0.04027,
+        "sl": 0.0312,
+        "rr": 3.0,
+        "rr_net": rr_net,
+    }
+    assert 2.5 < rr_net < 3.0
     assert (signal["entry"], signal["stop_loss"], signal["take_profit"], signal["rr"]) == (
         0.03347,
         0.0312,
@@ -171,11 +187,27 @@ def test_signal_has_every_field_with_its_type() -> None:
     assert tuple(oi) == OI_METADATA_KEYS
     assert (oi["status"], oi["coinalyze_symbol"], oi["value"]) == ("aggregated", "IDOLUSDT_PERP.A", 5000.0)
     assert oi["z_score_valid"] is True and 10.0 < oi["oi_score"] <= 30.0
-    assert signal["external"] == {
+    # a Coinalyze reference market is a proxy; its newest closed bucket ends 15 minutes before now
+    assert (oi["source"], oi["unit"], oi["buckets"], oi["buckets_real"], oi["buckets_filled"]) == (
+        "proxy",
+        "native",
+        len(oi_history_in_24h()),
+        len(oi_history_in_24h()),
+        0,
+    )
+    assert oi["as_of"] == (NOW_MS // 1000 // 900 * 900) * 1000
+    external = signal["external"]
+    assert {k: external[k] for k in ("funding_rate", "ls_ratio", "liquidations")} == {
         "funding_rate": 0.01,
         "ls_ratio": 1.05,
         "liquidations": {"longs": 1000.0, "shorts": 500.0},
     }
+    assert external["funding_interval_h"] is None and external["funding_rate_8h"] is None  # unknown
+    provenance = external["provenance"]
+    assert provenance["open_interest"]["source"] == "proxy"
+    assert provenance["open_interest"]["coinalyze_symbol"] == "IDOLUSDT_PERP.A"
+    assert provenance["funding_rate"]["source"] == provenance["liquidations"]["source"] == "proxy"
+    assert signal["track_record"] is None
     assert signal["observability"] == {
         "score_composition": {"base": 20.0, "oi": 10.0},
         "rsi_visuals": {"resistance": None},
@@ -189,7 +221,13 @@ def test_wait_signal_has_null_trade_plan_and_says_why() -> None:
     assert signal["details"]["reason"] == "HTF EMA 200 needs 200 candles (have 30)"
     assert signal["meta"]["strategy_type"] == "legacy"
     assert signal["oi_metadata"]["status"] == "neutral" and signal["oi_metadata"]["oi_score"] == 10.0
-    assert signal["external"] == {"funding_rate": None, "ls_ratio": None, "liquidations": None}
+    assert signal["oi_metadata"]["source"] == "none" and signal["oi_metadata"]["unit"] is None
+    external = signal["external"]
+    assert [external[k] for k in ("funding_rate", "ls_ratio", "liquidations", "funding_rate_8h")] == [
+        None
+    ] * 4
+    assert {p["source"] for p in external["provenance"].values()} == {"none"}
+    assert all(p["reason"] and p["age_s"] is None for p in external["provenance"].values())
 
 
 @pytest.mark.parametrize(
@@ -288,7 +326,7 @@ def test_built_feed_validates_and_has_the_envelope() -> None:
     feed = _feed()
     _validator().validate(feed)
     assert list(feed) == ["schema_version", "last_updated", "run", "signals"]
-    assert feed["schema_version"] == 1 and feed["last_updated"] == NOW_MS
+    assert feed["schema_version"] == 2 and feed["last_updated"] == NOW_MS
     assert tuple(feed["run"]) == RUN_KEYS
     assert feed["run"]["oi_status"] == {"resolved": 0, "aggregated": 1, "neutral": 1}
     assert [s["score"] for s in feed["signals"]] == [72.5, 0.0, 0.0]
@@ -324,7 +362,9 @@ def _broken(path: str, value: Any = None, *, delete: bool = False) -> dict[str, 
         pytest.param(_broken("signals.0.meta.strategy_type", "legacy"), id="type against name"),
         pytest.param(_broken("signals.0.price", "0.03"), id="price as string"),
         pytest.param(_broken("signals.0.extra_field", 1), id="unknown signal key"),
-        pytest.param(_broken("schema_version", 2), id="schema version"),
+        pytest.param(_broken("schema_version", 1), id="schema version"),
+        pytest.param(_broken("signals.0.external.provenance.funding_rate.source", "rumour"), id="source"),
+        pytest.param(_broken("run.derivatives", delete=True), id="no derivatives block"),
         pytest.param(_broken("signals.0.score", None), id="null score"),
     ],
 )

@@ -84,9 +84,13 @@ class Candles:
         return TIMEFRAME_MS[self.timeframe]
 
 
-class OIPoint(TypedDict):
+class _OIPointBase(TypedDict):
     timestamp: int  # bucket start, Unix seconds
-    value: float  # OI close of the bucket, the market's native unit
+    value: float  # OI close of the bucket: the venue's base units (store) or the API's native unit
+
+
+class OIPoint(_OIPointBase, total=False):
+    filled: bool  # interpolated across a short gap, for the computation only (never counts as real)
 
 
 class Liquidations(TypedDict):
@@ -101,16 +105,41 @@ class DataMetadata(TypedDict, total=False):
     degraded: bool  # mapped to a Coinalyze symbol, but a fetch failed
 
 
+SourceName = Literal["venue", "coinalyze", "proxy", "none"]
+
+
+class FieldSource(TypedDict, total=False):
+    """Where one derivatives field came from (the feed's ``external.provenance``, docs/design.md §11)."""
+
+    source: SourceName
+    venue: str | None
+    coinalyze_symbol: str | None
+    as_of: int | None  # ms, when the value was observed (a bucket's boundary, a fetch)
+    reason: str | None  # why there is none
+
+
 class MarketData(TypedDict, total=False):
-    """What a local market gets from the batch processor (docs/design.md §6)."""
+    """What a local market gets from its derivatives source (docs/design.md §6, §11).
+
+    Part one's keys come first; the rest say where each field came from. A source that leaves them
+    out is read as Coinalyze (``oi_status`` tells own data from a proxy).
+    """
 
     oi_history: list[OIPoint]
-    funding_rate: float | None  # percent, as the API gives it (0.01 = 0.01 %)
+    funding_rate: float | None  # percent per funding interval (0.01 = 0.01 %)
     ls_ratio: float | None
     liquidations: Liquidations | None
     oi_status: Literal["resolved", "aggregated", "neutral"]
     coinalyze_symbol: str | None
     oi_metadata: DataMetadata
+    # §11
+    oi_source: SourceName  # where the OI series came from
+    oi_market: dict[str, str] | None  # {"venue", "venue_id"} of the series used
+    proxy_of: str | None
+    oi_unit: Literal["base", "native"]
+    oi_value_usd: float | None
+    funding_interval_h: float | None
+    provenance: dict[str, FieldSource]  # open_interest, funding_rate, ls_ratio, liquidations
 
 
 def neutral_market_data(reason: str | None = "not listed on Coinalyze") -> MarketData:

@@ -8,9 +8,12 @@ default. In ``quantpro.toml`` a setting is written without its prefix, lower-cas
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -38,8 +41,32 @@ ENV_NAMES: dict[str, str] = {
     "QUANTPRO_CACHE_DIR": "cache_dir",
     "QUANTPRO_REFERENCE_EXCHANGES": "reference_exchanges",
     "QUANTPRO_LOG_FILE": "log_file",
+    # part two: derivatives from the exchanges and the store (docs/design.md §11)
+    "QUANTPRO_DERIVATIVES": "derivatives",
+    "QUANTPRO_STORE_PATH": "store_path",
+    "QUANTPRO_STORE_RETENTION_DAYS": "store_retention_days",
+    "QUANTPRO_SNAPSHOT_MAX_LAG_S": "snapshot_max_lag_s",
+    "QUANTPRO_COINALYZE_BUDGET": "coinalyze_budget",
+    "QUANTPRO_COINALYZE_RESERVE": "coinalyze_reserve",
+    "QUANTPRO_WATCHLIST": "watchlist",
+    # trade plans (§12)
+    "QUANTPRO_MIN_STOP_PCT": "min_stop_pct",
+    "QUANTPRO_MAX_STOP_PCT": "max_stop_pct",
+    "QUANTPRO_MAX_TARGET_PCT": "max_target_pct",
+    "QUANTPRO_FEE_PCT": "fee_pct",
+    "QUANTPRO_ALLOW_STALE": "allow_stale",
+    # watch, history, alerts (§14)
+    "QUANTPRO_HISTORY_DAYS": "history_days",
+    "QUANTPRO_ALERT_MIN_SCORE": "alert_min_score",
 }
 API_KEY_ENV = "COINALYZE_API_KEY"
+#: Secrets: read only from the environment or ``.env``, never from ``quantpro.toml``, never written.
+ALERT_URLS_ENV = "QUANTPRO_ALERT_URLS"
+SERVE_TOKEN_ENV = "QUANTPRO_SERVE_TOKEN"
+SECRET_ENV_NAMES = (API_KEY_ENV, ALERT_URLS_ENV, SERVE_TOKEN_ENV)
+#: ``QUANTPRO_EXCHANGE_URL_<VENUE>``: every venue call of every command goes there (loopback fakes, a proxy).
+EXCHANGE_URL_PREFIX = "QUANTPRO_EXCHANGE_URL_"
+DERIVATIVES_MODES = ("auto", "store", "coinalyze")
 
 
 def _alias(env_name: str) -> Any:
@@ -77,6 +104,44 @@ class Settings(BaseSettings):
     )
     log_file: Path | None = Field(default=None, validation_alias=_alias("QUANTPRO_LOG_FILE"))
 
+    # -- §11: derivatives from the exchanges, the store, the planner --------------------------------
+    derivatives: Literal["auto", "store", "coinalyze"] = Field(
+        default="auto", validation_alias=_alias("QUANTPRO_DERIVATIVES")
+    )
+    store_path: Path | None = Field(default=None, validation_alias=_alias("QUANTPRO_STORE_PATH"))
+    store_retention_days: float = Field(
+        default=90.0, gt=0, validation_alias=_alias("QUANTPRO_STORE_RETENTION_DAYS")
+    )
+    snapshot_max_lag_s: float = Field(
+        default=300.0, gt=0, le=900, validation_alias=_alias("QUANTPRO_SNAPSHOT_MAX_LAG_S")
+    )
+    coinalyze_budget: int | None = Field(
+        default=None, ge=0, validation_alias=_alias("QUANTPRO_COINALYZE_BUDGET")
+    )
+    coinalyze_reserve: float = Field(
+        default=0.10, ge=0, lt=1, validation_alias=_alias("QUANTPRO_COINALYZE_RESERVE")
+    )
+    watchlist: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias=_alias("QUANTPRO_WATCHLIST")
+    )
+    exchange_urls: dict[str, str] = Field(default_factory=dict)
+
+    # -- §12: trade plans -----------------------------------------------------------------------------
+    min_stop_pct: float = Field(default=0.3, ge=0, validation_alias=_alias("QUANTPRO_MIN_STOP_PCT"))
+    max_stop_pct: float = Field(default=10.0, gt=0, validation_alias=_alias("QUANTPRO_MAX_STOP_PCT"))
+    max_target_pct: float = Field(default=25.0, gt=0, validation_alias=_alias("QUANTPRO_MAX_TARGET_PCT"))
+    fee_pct: float = Field(default=0.05, ge=0, lt=5, validation_alias=_alias("QUANTPRO_FEE_PCT"))
+    allow_stale: bool = Field(default=False, validation_alias=_alias("QUANTPRO_ALLOW_STALE"))
+
+    # -- §14: watch, history, alerts --------------------------------------------------------------------
+    history_days: float = Field(default=90.0, gt=0, validation_alias=_alias("QUANTPRO_HISTORY_DAYS"))
+    alert_min_score: float = Field(
+        default=70.0, ge=0, le=100, validation_alias=_alias("QUANTPRO_ALERT_MIN_SCORE")
+    )
+    alert_urls: SecretStr | None = Field(default=None, validation_alias=AliasChoices(ALERT_URLS_ENV))
+    # -- §15: the dashboard ---------------------------------------------------------------------------
+    serve_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices(SERVE_TOKEN_ENV))
+
     @field_validator("reference_exchanges", mode="before")
     @classmethod
     def _split_exchanges(cls, value: Any) -> Any:
@@ -88,6 +153,36 @@ class Settings(BaseSettings):
                 raise ValueError("needs at least one exchange name")
             return names
         return value
+
+    @field_validator("watchlist", mode="before")
+    @classmethod
+    def _split_watchlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")]
+        if isinstance(value, list | tuple):
+            entries = tuple(str(part).strip() for part in value if str(part).strip())
+            for entry in entries:
+                exchange, sep, symbol = entry.partition(":")
+                if not sep or not exchange.strip() or not symbol.strip():
+                    raise ValueError(f"{entry!r} is not EXCHANGE:SYMBOL")
+            return tuple(
+                e.split(":", 1)[0].strip().upper() + ":" + e.split(":", 1)[1].strip() for e in entries
+            )
+        return value
+
+    @field_validator("exchange_urls")
+    @classmethod
+    def _check_exchange_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        checked: dict[str, str] = {}
+        for venue, url in value.items():
+            parts = urlsplit(url.strip())
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError(
+                    f"{EXCHANGE_URL_PREFIX}{venue.upper()} must be an http(s) URL such as "
+                    f"http://127.0.0.1:9001"
+                )
+            checked[venue.upper()] = url.strip().rstrip("/")
+        return checked
 
     @field_validator("base_url")
     @classmethod
@@ -130,6 +225,25 @@ class Settings(BaseSettings):
             return self.cache_dir
         return data_dir if data_dir is not None else DEFAULT_CACHE_DIR
 
+    def alert_url_list(self) -> list[str]:
+        """The Apprise URLs of ``QUANTPRO_ALERT_URLS`` (secrets: never log or write them)."""
+        if self.alert_urls is None:
+            return []
+        return [url.strip() for url in self.alert_urls.get_secret_value().split(",") if url.strip()]
+
+    def store_file(self, data_dir: Path | None = None) -> Path:
+        """``QUANTPRO_STORE_PATH``, else ``<cache dir>/quantpro.sqlite``."""
+        if self.store_path is not None:
+            return self.store_path
+        return self.cache_path(data_dir) / "quantpro.sqlite"
+
+    @property
+    def cycle_budget(self) -> int:
+        """Coinalyze units per 15-minute cycle: the setting, else the quota's 900 seconds' worth."""
+        if self.coinalyze_budget is not None:
+            return self.coinalyze_budget
+        return int(self.rate_limit_calls * 900 / self.rate_limit_period)
+
     @property
     def batch_size(self) -> int:
         """Symbols per request: at most 20, and never more than the window holds."""
@@ -145,10 +259,13 @@ def _check_config_file(path: Path) -> None:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     known = set(ENV_NAMES.values())
+    secrets = {"api_key": API_KEY_ENV, "coinalyze_api_key": API_KEY_ENV, "alert_urls": ALERT_URLS_ENV}
+    secrets |= {"serve_token": SERVE_TOKEN_ENV}
     for key in data:
-        if key.lower() in {"api_key", "coinalyze_api_key"}:
+        env_name = secrets.get(key.lower())
+        if env_name is not None:
             raise ConfigError(
-                f"{path}: the API key is never read from {CONFIG_FILE}; set {API_KEY_ENV} in the "
+                f"{path}: {key} is a secret and is never read from {CONFIG_FILE}; set {env_name} in the "
                 "environment or in .env instead, and remove it from the file"
             )
         if key.lower() not in known:
@@ -157,10 +274,20 @@ def _check_config_file(path: Path) -> None:
             )
 
 
+def _exchange_urls(environ: Mapping[str, str]) -> dict[str, str]:
+    """``QUANTPRO_EXCHANGE_URL_<VENUE>=http://host:port`` for each venue that has one (upper-case names)."""
+    return {
+        key[len(EXCHANGE_URL_PREFIX) :].upper(): value
+        for key, value in environ.items()
+        if key.upper().startswith(EXCHANGE_URL_PREFIX) and value.strip()
+    }
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Resolve settings; ``overrides`` are command-line flags (``None`` means "not given")."""
     _check_config_file(Path.cwd() / CONFIG_FILE)
     given = {name: value for name, value in overrides.items() if value is not None}
+    given.setdefault("exchange_urls", _exchange_urls(os.environ))
     try:
         return Settings(**given)
     except ValidationError as exc:

@@ -138,9 +138,17 @@ def test_every_market_has_three_signals_with_its_status_and_symbol(scan: Scan) -
             assert s["oi_metadata"]["coinalyze_symbol"] == want.coinalyze_symbol, market
             if want.status == "neutral":
                 assert s["oi_metadata"]["oi_score"] == 10.0
-                assert s["external"] == {"funding_rate": None, "ls_ratio": None, "liquidations": None}
-            elif not want.has_long_short:
+                assert [s["external"][k] for k in ("funding_rate", "ls_ratio", "liquidations")] == [None] * 3
+                assert {p["source"] for p in s["external"]["provenance"].values()} == {"none"}
+            else:
+                own = "coinalyze" if want.status == "resolved" else "proxy"
+                assert s["oi_metadata"]["source"] == own, market
+                assert (
+                    s["external"]["provenance"]["funding_rate"]["coinalyze_symbol"] == want.coinalyze_symbol
+                )
+            if want.status != "neutral" and not want.has_long_short:
                 assert s["external"]["ls_ratio"] is None, market
+                assert s["external"]["provenance"]["ls_ratio"]["source"] == "none", market
 
 
 def test_units_spent_is_the_minimum_computed_from_the_catalogue(scan: Scan) -> None:

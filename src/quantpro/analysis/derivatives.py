@@ -53,17 +53,37 @@ class DerivativesComponent:
     status: str  # resolved | aggregated | neutral
     coinalyze_symbol: str | None
     degraded: bool  # mapped, but a fetch failed: OI treated as missing
-    value: float | None  # newest closed OI bucket, native unit
+    value: float | None  # newest closed OI bucket (``unit``)
     z_score: float | None  # None when not computable (< 2 closed buckets or std = 0)
     z_score_valid: bool
     oi_score: float
     closed_buckets: int  # closed buckets of the last 24 h
     data_age_s: int | None  # scan time − the newest closed bucket's end
     reason: str | None
-    funding_rate: float | None  # percent
+    funding_rate: float | None  # percent per funding interval
     ls_ratio: float | None
     liquidations_long_usd: float | None
     liquidations_short_usd: float | None
+    # where the OI series came from (docs/design.md §11)
+    source: str = "coinalyze"  # venue | coinalyze | proxy | none
+    market: dict[str, str] | None = None
+    proxy_of: str | None = None
+    unit: str | None = None  # base | native
+    value_usd: float | None = None
+    real_buckets: int = 0  # closed buckets that are real observations (the 14 needed count these)
+    as_of_ms: int | None = None  # the current bucket's boundary
+    funding_interval_h: float | None = None
+
+    @property
+    def filled_buckets(self) -> int:
+        return self.closed_buckets - self.real_buckets
+
+    @property
+    def funding_rate_8h(self) -> float | None:
+        """Funding in percent normalised to 8 hours, when the interval is known."""
+        if self.funding_rate is None or not self.funding_interval_h:
+            return None
+        return self.funding_rate * 8.0 / self.funding_interval_h
 
     def adjustments(self, side: Side) -> dict[str, float]:
         """Each adjustment for ``side``, in score points (0 when the value is missing or neutral)."""
@@ -94,6 +114,15 @@ class DerivativesComponent:
             "oi_score": self.oi_score,
             "data_age_s": self.data_age_s,
             "reason": self.reason,
+            "source": self.source,
+            "market": self.market,
+            "proxy_of": self.proxy_of,
+            "unit": self.unit,
+            "value_usd": self.value_usd,
+            "buckets": self.closed_buckets,
+            "buckets_real": self.real_buckets,
+            "buckets_filled": self.filled_buckets,
+            "as_of": self.as_of_ms,
         }
 
 
@@ -104,11 +133,15 @@ def derivatives_component(data: MarketData | None, scan_time_ms: int) -> Derivat
     meta = data.get("oi_metadata") or {}
     degraded = bool(meta.get("degraded", False))
     scan_s = scan_time_ms // 1000
-    buckets = [] if status == "neutral" or degraded else closed_buckets(data.get("oi_history"), scan_s)
+    history = [] if status == "neutral" or degraded else data.get("oi_history")
+    buckets = closed_buckets(history, scan_s)
+    filled = {int(p["timestamp"]) for p in history or [] if p.get("filled")}
+    real = sum(1 for start, _ in buckets if start not in filled)
     values = np.array([value for _, value in buckets], dtype=np.float64)
     z = oi_z_score(values)
-    valid = z is not None and len(values) >= OI_MIN_BUCKETS and z > Z_THRESHOLD
+    valid = z is not None and real >= OI_MIN_BUCKETS and z > Z_THRESHOLD
     liq: dict[str, Any] = dict(data.get("liquidations") or {})
+    source = _oi_source(data, status, degraded)
     return DerivativesComponent(
         status=status,
         coinalyze_symbol=data.get("coinalyze_symbol"),
@@ -124,7 +157,25 @@ def derivatives_component(data: MarketData | None, scan_time_ms: int) -> Derivat
         ls_ratio=_finite(data.get("ls_ratio")),
         liquidations_long_usd=_finite(liq.get("longs")),
         liquidations_short_usd=_finite(liq.get("shorts")),
+        source=source,
+        market=data.get("oi_market"),
+        proxy_of=data.get("proxy_of"),
+        unit=None if source == "none" else data.get("oi_unit", "native"),
+        value_usd=_finite(data.get("oi_value_usd")),
+        real_buckets=real,
+        as_of_ms=(buckets[-1][0] + OI_BUCKET_S) * 1000 if buckets else None,
+        funding_interval_h=_finite(data.get("funding_interval_h")),
     )
+
+
+def _oi_source(data: MarketData, status: str, degraded: bool) -> str:
+    """Where the OI came from: the source's word, else Coinalyze's own (resolved) or a proxy."""
+    if status == "neutral" or degraded:
+        return "none"
+    given = data.get("oi_source")
+    if given is not None:
+        return str(given)
+    return "coinalyze" if status == "resolved" else "proxy"
 
 
 def closed_buckets(history: list[OIPoint] | None, scan_s: int) -> list[tuple[int, float]]:

@@ -15,11 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
+from quantpro.analysis.derivatives import DerivativesComponent
 from quantpro.analysis.features import SharedContext
 from quantpro.feed.types import (
     ExternalPart,
     FeedDocument,
     OIMetadataPart,
+    Provenance,
+    ProvenanceMap,
     RunBlock,
     RunStatus,
     SetupPart,
@@ -28,13 +31,15 @@ from quantpro.feed.types import (
     keys_of,
 )
 from quantpro.jsonsafe import jsonable
-from quantpro.models import StrategyResult
+from quantpro.models import FieldSource, Setup, SourceName, StrategyResult
 from quantpro.strategies import STRATEGIES, validate_result
 from quantpro.symbols import parse_local_symbol
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The taker fee per side, in percent, when the caller does not say (``QUANTPRO_FEE_PCT``).
+DEFAULT_FEE_PCT = 0.05
 
 #: The registry's strategy names and the ``meta.strategy_type`` each carries (docs/design.md §7).
 STRATEGY_TYPES: dict[str, str] = {name: cls.strategy_type for name, cls in STRATEGIES.items()}
@@ -44,6 +49,28 @@ SIGNAL_KEYS: tuple[str, ...] = keys_of(Signal)
 OI_METADATA_KEYS: tuple[str, ...] = keys_of(OIMetadataPart)
 RUN_KEYS: tuple[str, ...] = keys_of(RunBlock)
 FEED_KEYS: tuple[str, ...] = keys_of(FeedDocument)
+
+
+def _zero_changes() -> dict[str, int]:
+    return {"new": 0, "gone": 0, "flipped": 0, "score_up": 0, "score_down": 0}
+
+
+def default_derivatives_block(mode: str) -> dict[str, Any]:
+    """``run.derivatives`` before any source filled it: the mode, nothing per venue, Coinalyze idle."""
+    return {
+        "mode": mode,
+        "venues": {},
+        "coinalyze": {
+            "status": "skipped",
+            "budget": None,
+            "planned": 0,
+            "spent": 0,
+            "short_by": 0,
+            "oldest_age_s": {},
+            "error": None,
+        },
+        "store": {"buckets_written": 0, "buckets_repaired": 0, "warming_up_markets": 0},
+    }
 
 
 def _zero_oi_counts() -> dict[str, int]:
@@ -66,6 +93,8 @@ class RunSummary:
     http_429: int = 0
     retries: int = 0
     duration_s: float = 0.0
+    derivatives: dict[str, Any] = field(default_factory=lambda: default_derivatives_block("coinalyze"))
+    changes: dict[str, int] = field(default_factory=_zero_changes)
 
     def to_dict(self) -> RunBlock:
         """The ``run`` block as written, every key present, ``oi_status`` with all three statuses."""
@@ -109,6 +138,7 @@ def _finite(value: float | None) -> float | None:
 
 def _external(context: SharedContext) -> ExternalPart:
     data = context.external_data
+    derivatives = context.derivatives
     liquidations = data.get("liquidations")
     return {
         "funding_rate": _finite(data.get("funding_rate")),
@@ -118,14 +148,94 @@ def _external(context: SharedContext) -> ExternalPart:
             if liquidations is None
             else {"longs": _finite(liquidations["longs"]), "shorts": _finite(liquidations["shorts"])}
         ),
+        "funding_interval_h": derivatives.funding_interval_h,
+        "funding_rate_8h": _finite(derivatives.funding_rate_8h),
+        "provenance": _provenance(context),
     }
 
 
-def _setup(result: StrategyResult) -> SetupPart | None:
+def _age_s(as_of_ms: int | None, scan_ms: int) -> float | None:
+    return None if as_of_ms is None else round(max(0.0, (scan_ms - as_of_ms) / 1000.0), 3)
+
+
+def _entry(given: FieldSource, scan_ms: int) -> Provenance:
+    as_of = given.get("as_of")
+    source = given.get("source", "none")
+    return {
+        "source": source,
+        "venue": given.get("venue"),
+        "coinalyze_symbol": given.get("coinalyze_symbol"),
+        "as_of": as_of,
+        "age_s": None if source == "none" else _age_s(as_of, scan_ms),
+        "reason": given.get("reason") if source == "none" else None,
+    }
+
+
+def _coinalyze_entry(context: SharedContext, field: str, present: bool) -> FieldSource:
+    """Provenance of a field a Coinalyze-shaped source gave without saying: its own symbol or a proxy."""
+    data = context.external_data
+    meta = data.get("oi_metadata") or {}
+    status = data.get("oi_status") or "neutral"
+    if status == "neutral" or meta.get("degraded") or not present:
+        return {
+            "source": "none",
+            "reason": meta.get("reason") or f"no {field.replace('_', ' ')} from Coinalyze",
+        }
+    return {
+        "source": "coinalyze" if status == "resolved" else "proxy",
+        "coinalyze_symbol": data.get("coinalyze_symbol"),
+        "as_of": meta.get("fetched_at"),
+    }
+
+
+def _oi_entry(derivatives: DerivativesComponent) -> FieldSource:
+    if derivatives.source == "none" or derivatives.value is None:
+        return {"source": "none", "reason": derivatives.reason or "no open interest"}
+    return {
+        "source": cast(SourceName, derivatives.source),
+        "venue": (derivatives.market or {}).get("venue"),
+        "coinalyze_symbol": derivatives.coinalyze_symbol,
+        "as_of": derivatives.as_of_ms,
+    }
+
+
+def _provenance(context: SharedContext) -> ProvenanceMap:
+    """Per derivatives field: where it came from and how old it is (docs/design.md §11)."""
+    data, derivatives, scan_ms = context.external_data, context.derivatives, context.scan_time_ms
+    given = data.get("provenance") or {}
+    oi = given.get("open_interest") or _oi_entry(derivatives)
+    fields = {"funding_rate": "funding_rate", "ls_ratio": "ls_ratio", "liquidations": "liquidations"}
+    entries = {
+        name: given.get(name) or _coinalyze_entry(context, name, data.get(key) is not None)
+        for name, key in fields.items()
+    }
+    return {
+        "open_interest": _entry(oi, scan_ms),
+        "funding_rate": _entry(entries["funding_rate"], scan_ms),
+        "ls_ratio": _entry(entries["ls_ratio"], scan_ms),
+        "liquidations": _entry(entries["liquidations"], scan_ms),
+    }
+
+
+def rr_net(setup: Setup, fee_pct: float) -> float:
+    """Reward ÷ risk after paying ``fee_pct`` percent of the entry on each side (docs/design.md §12)."""
+    fees = 2.0 * fee_pct / 100.0 * setup.entry
+    risk, reward = abs(setup.entry - setup.sl) + fees, abs(setup.tp - setup.entry) - fees
+    return round(reward / risk, 4) if risk > 0 else 0.0
+
+
+def _setup(result: StrategyResult, fee_pct: float) -> SetupPart | None:
     setup = result.setup
     if setup is None:
         return None
-    return {"side": setup.side, "entry": setup.entry, "tp": setup.tp, "sl": setup.sl, "rr": setup.rr}
+    return {
+        "side": setup.side,
+        "entry": setup.entry,
+        "tp": setup.tp,
+        "sl": setup.sl,
+        "rr": setup.rr,
+        "rr_net": rr_net(setup, fee_pct),
+    }
 
 
 def build_signal(
@@ -136,6 +246,7 @@ def build_signal(
     context: SharedContext,
     ltf_interval: str,
     htf_interval: str,
+    fee_pct: float = DEFAULT_FEE_PCT,
 ) -> Signal:
     """One feed signal with every field of docs/design.md §8, for ``result`` on ``context``'s market.
 
@@ -148,7 +259,7 @@ def build_signal(
     if len(candles) == 0:
         raise ValueError(f"{context.exchange} {context.symbol}: no closed LTF candle to price the signal")
     checked = result if result.json_ready else validate_result(result)
-    setup = _setup(checked)
+    setup = _setup(checked, fee_pct)
     oi = context.derivatives.oi_metadata()
     return {
         "strategy_name": strategy_name,
@@ -186,6 +297,7 @@ def build_signal(
             "rsi_visuals": checked.rsi_visuals,
         },
         "calculated_at": int(candles.time[-1]),
+        "track_record": None,  # filled from backtest.json by the scan (docs/design.md §13)
     }
 
 

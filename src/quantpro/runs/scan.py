@@ -20,6 +20,7 @@ from quantpro.analysis.features import FeatureFactory
 from quantpro.clock import Clock, SystemClock, now_ms
 from quantpro.errors import ConfigError, NoMarketsError
 from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_status, write_feed
+from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
 from quantpro.settings import Settings
@@ -181,4 +182,5 @@ def _run_summary(loaded: LoadResult, stats: SourceStats, duration_s: float) -> R
         http_429=stats.http_429,
         retries=stats.retries,
         duration_s=round(duration_s, 3),
+        derivatives=stats.derivatives or default_derivatives_block("coinalyze"),
     )

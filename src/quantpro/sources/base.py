@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from quantpro.models import MarketData, MarketKey, OIStatus
 
@@ -38,10 +38,15 @@ class SourceStats:
     http_429: int = 0
     retries: int = 0  # every re-send
     catalogue_units: int = 0  # /exchanges and /future-markets, counted apart from data
+    #: The feed's ``run.derivatives`` block, as the source describes its phase (docs/design.md §11);
+    #: ``None`` leaves the scan's default for the mode.
+    derivatives: dict[str, Any] | None = None
 
     def add(self, other: SourceStats) -> None:
-        """Fold ``other``'s counters into this record (statuses per status)."""
+        """Fold ``other``'s counters into this record (statuses per status; the block is not merged)."""
         for item in fields(self):
+            if item.name == "derivatives":
+                continue
             if item.name == "oi_status":
                 for status, count in other.oi_status.items():
                     self.oi_status[status] = self.oi_status.get(status, 0) + count

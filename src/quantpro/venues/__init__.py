@@ -7,7 +7,13 @@ and retries the temporary ones on the injected clock.
 
 from __future__ import annotations
 
-from quantpro.venues.client import VenueClient, build_exchange, exchange_url_overrides, translate_error
+from quantpro.venues.client import (
+    VenueClient,
+    build_exchange,
+    exchange_url_overrides,
+    translate_error,
+    venue_urls,
+)
 from quantpro.venues.table import VENUES, Venue, VenueSpec, local_symbol, parse_venues
 
 __all__ = [
@@ -20,4 +26,5 @@ __all__ = [
     "local_symbol",
     "parse_venues",
     "translate_error",
+    "venue_urls",
 ]

@@ -32,6 +32,7 @@ from quantpro.errors import (
 from quantpro.net.pacing import Pacer
 from quantpro.net.retry import parse_retry_after as _parse_retry_after
 from quantpro.net.retry import venue_retry_delay
+from quantpro.settings import Settings
 from quantpro.venues.table import Venue, VenueSpec
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,13 @@ def exchange_url_overrides(environ: Mapping[str, str]) -> dict[Venue, str]:
             raise ConfigError(f"{key} must be an http(s) URL such as http://127.0.0.1:9001, got {value!r}")
         overrides[venue] = value.strip().rstrip("/")
     return overrides
+
+
+def venue_urls(settings: Settings) -> dict[Venue, str]:
+    """The settings' ``QUANTPRO_EXCHANGE_URL_<VENUE>`` overrides, by venue (unknown venues refused)."""
+    return exchange_url_overrides(
+        {URL_ENV_PREFIX + name: url for name, url in settings.exchange_urls.items()}
+    )
 
 
 def rebase_url(url: str, base: str) -> str:

@@ -23,8 +23,6 @@ def download(
     candles: Annotated[int, typer.Option("--candles", min=50)] = 500,
 ) -> int:
     """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR."""
-    import os
-
     from rich.console import Console
 
     from quantpro.cli.console import stderr_console
@@ -32,7 +30,7 @@ def download(
     from quantpro.clock import SystemClock
     from quantpro.download import DownloadRequest
     from quantpro.download import download as run_download
-    from quantpro.venues import exchange_url_overrides, parse_venues
+    from quantpro.venues import parse_venues, venue_urls
 
     settings = settings_for()
     venues = parse_venues(exchange)
@@ -44,7 +42,7 @@ def download(
         candles=candles,
         top=top,
         symbols=wanted,
-        url_overrides=exchange_url_overrides(os.environ),
+        url_overrides=venue_urls(settings),
         timeout_s=settings.http_timeout,
     )
     request.validate()

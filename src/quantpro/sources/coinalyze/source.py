@@ -6,17 +6,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from quantpro.clock import Clock
 from quantpro.models import MarketKey
 from quantpro.settings import Settings
-from quantpro.sources.base import ProgressCallback, SourceResult
+from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
 from quantpro.sources.coinalyze.processor import BatchProcessor
 
 __all__ = ["CoinalyzeSource"]
+
+
+def coinalyze_block(stats: SourceStats) -> dict[str, Any]:
+    """``run.derivatives`` for part one's mode: everything from Coinalyze, nothing from the venues."""
+    needing, degraded = stats.markets_needing_data, stats.degraded_markets
+    status = "ok" if degraded == 0 else "failed" if 4 * degraded > needing else "degraded"
+    return {
+        "mode": "coinalyze",
+        "venues": {},
+        "coinalyze": {
+            "status": status,
+            "budget": None,
+            "planned": stats.units_minimum,
+            "spent": stats.units_spent,
+            "short_by": 0,
+            "oldest_age_s": {},
+            "error": None if degraded == 0 else f"{degraded} of {needing} markets could not get their data",
+        },
+        "store": {"buckets_written": 0, "buckets_repaired": 0, "warming_up_markets": 0},
+    }
 
 
 class CoinalyzeSource:
@@ -43,7 +64,9 @@ class CoinalyzeSource:
         pairs = [(market.symbol, market.exchange) for market in markets]
         raw = self.processor.process_symbols(pairs, progress=progress)
         data = {m: self.processor.get_data_for_symbol(m.symbol, m.exchange, raw) for m in markets}
-        return SourceResult(data, self.processor.last_stats)
+        stats = self.processor.last_stats
+        stats.derivatives = coinalyze_block(stats)
+        return SourceResult(data, stats)
 
     def close(self) -> None:
         self.processor.close()
