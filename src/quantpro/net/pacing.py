@@ -15,7 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from quantpro.clock import Clock
+from quantpro.clock import Clock, format_duration
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,9 @@ class Pacer:
             self.schedule.append(Slot(start, cost, what))
         wait = start - now
         if wait > 0:
-            log.debug("%s: waiting %.2f s for budget before %s", self.name, wait, what or "request")
+            log.debug(
+                "%s: waiting %s for budget before %s", self.name, format_duration(wait), what or "request"
+            )
             self._clock.sleep(wait)
         return wait
 

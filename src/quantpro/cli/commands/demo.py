@@ -16,9 +16,9 @@ def demo(
     markets: Annotated[
         int, typer.Option("--markets", min=1, max=126, help="How many sample markets (1-126).")
     ] = 40,
-    directory: Annotated[Path, typer.Option("--dir", help="Where the sample candles go.")] = Path(
-        "quantpro-demo"
-    ),
+    directory: Annotated[
+        Path, typer.Option("--dir", file_okay=False, help="Where the sample candles go.")
+    ] = Path("quantpro-demo"),
 ) -> int:
     """Generate sample candles, start the simulator in-process and run a full scan against it."""
     from quantpro.clock import SystemClock, now_ms

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
-from quantpro.clock import Clock, SystemClock
+from quantpro.clock import Clock, SystemClock, format_duration
 from quantpro.errors import (
     AuthenticationError,
     CoinalyzeError,
@@ -300,12 +300,12 @@ class CoinalyzeBatchClient:
             exc = state.outcome.exception() if state.outcome is not None else None
             delay = state.next_action.sleep if state.next_action is not None else 0.0
             log.warning(
-                "retry %d of %s (%d units) after %s; backing off %.1fs",
+                "retry %d of %s (%d units) after %s; backing off %s",
                 state.attempt_number,
                 path,
                 units,
                 exc,
-                delay,
+                format_duration(delay),
             )
 
         return hook
@@ -357,7 +357,8 @@ class CoinalyzeBatchClient:
     def _on_rate_limited(self, error: RateLimitError) -> None:
         self._sink.count("http_429")
         wait = error.retry_after if error.retry_after is not None else self.limiter.period
-        log.warning("HTTP 429 on %s: waiting %.3fs (Retry-After %s)", error.endpoint, wait, error.retry_after)
+        why = "no Retry-After: one window" if error.retry_after is None else "as its Retry-After says"
+        log.warning("HTTP 429 on %s: waiting %s (%s)", error.endpoint, format_duration(wait), why)
         self.limiter.block_until(self.clock.now() + wait)
 
 
