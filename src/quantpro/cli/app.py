@@ -40,7 +40,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings=CONTEXT,
 )
-symbols_app = typer.Typer(help="Manage the Coinalyze symbol cache.", no_args_is_help=True)
+symbols_app = typer.Typer(
+    help="Manage the Coinalyze symbol cache.", no_args_is_help=True, context_settings=CONTEXT
+)
 app.add_typer(symbols_app, name="symbols")
 
 #: What the global options set, for the command that runs after them.
@@ -82,7 +84,9 @@ def _global(
 CacheDirOption = Annotated[
     Path | None,
     typer.Option(
-        "--cache-dir", file_okay=False, help="Where coinalyze_symbols.json and coinalyze_cache/ live."
+        "--cache-dir",
+        file_okay=False,
+        help="Where coinalyze_symbols.json and coinalyze_cache/ live (default: DATA_DIR, else ./data).",
     ),
 ]
 

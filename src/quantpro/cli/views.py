@@ -95,7 +95,8 @@ class ApiProgress:
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column: its header, how a row becomes its cell, and when it goes on a narrow console
-    (``drop`` 1 goes first; ``None`` never goes)."""
+    (``drop`` 1 goes first; ``None`` never goes). The price goes first: the entry is the price in
+    most plans (docs/design.md §12)."""
 
     header: str
     cell: Callable[[SignalRow, int | None], str]
@@ -119,15 +120,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("symbol", _symbol, None),
     Column("timeframe", _timeframe, 5),
     Column("action", lambda r, _: r.action, None),
-    Column("price", lambda r, _: format_price(r.price), 4, right=True),
+    Column("price", lambda r, _: format_price(r.price), 1, right=True),
     Column("entry", lambda r, _: format_price(r.entry), None, right=True),
     Column("stop %", lambda r, _: fmt(r.stop_pct, ".2f"), 10, right=True),
     Column("target %", lambda r, _: fmt(r.target_pct, ".2f"), 9, right=True),
     Column("rr", lambda r, _: fmt(r.rr, ".2f"), 7, right=True),
     Column("fired (UTC)", fired_text, 8),
-    Column("OI (z)", lambda r, _: oi_text(r), 3),
-    Column("funding 8h %", lambda r, _: funding_text(r), 2, right=True),
-    Column("track record", lambda r, _: track_text(r), 1, optional=True),
+    Column("OI (z)", lambda r, _: oi_text(r), 4),
+    Column("funding 8h %", lambda r, _: funding_text(r), 3, right=True),
+    Column("track record", lambda r, _: track_text(r), 2, optional=True),
 )
 
 

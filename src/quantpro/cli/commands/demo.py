@@ -20,7 +20,11 @@ def demo(
         Path, typer.Option("--dir", file_okay=False, help="Where the sample candles go.")
     ] = Path("quantpro-demo"),
 ) -> int:
-    """Generate sample candles, start the simulator in-process and run a full scan against it."""
+    """Generate sample candles, start the simulator in-process and run a full scan against it.
+
+    DIR must be empty or a previous demo's (which is replaced). The simulator gets 400 units per 10 s
+    and the scan a demo key; nothing leaves the machine.
+    """
     from quantpro.clock import SystemClock, now_ms
     from quantpro.demo.universe import generate_demo_universe
     from quantpro.simulator import SimulatorConfig, start_simulator

@@ -33,7 +33,11 @@ def download(
         int, typer.Option("--candles", min=50, help="Candles to keep per file (at least 50).")
     ] = 500,
 ) -> int:
-    """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR."""
+    """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR.
+
+    Incremental (a second run fetches only the new candles) and atomic (an interrupted run leaves every
+    file whole).
+    """
     from rich.console import Console
 
     from quantpro.cli.console import stderr_console

@@ -21,7 +21,11 @@ def scan(
         Path, typer.Argument(exists=True, file_okay=False, help="Directory of candle files.")
     ],
     strategy: Annotated[
-        str, typer.Option("--strategy", help="`all` or a comma-separated list of strategy names.")
+        str,
+        typer.Option(
+            "--strategy",
+            help="`all` or a comma-separated list of strategy names, any case (an unknown name lists them).",
+        ),
     ] = "all",
     output: Annotated[
         Path | None,
@@ -34,7 +38,11 @@ def scan(
     min_score: MinScoreOption = 0.0,
     output_format: FormatOption = "table",
 ) -> int:
-    """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed."""
+    """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
+
+    The feed goes to DATA_DIR/master_feed.json unless --output says otherwise; a summary and the top
+    signals go to stdout, the log to stderr.
+    """
     settings = settings_for(cache_dir=cache_dir)
     outcome = run_with_progress(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
     show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)

@@ -31,7 +31,11 @@ def simulate(
         int, typer.Option("--seed", help="Seed of the fault and data generator (same seed, same answers).")
     ] = 0,
 ) -> int:
-    """Run the Coinalyze simulator until stopped; prints its base URL."""
+    """Run the Coinalyze simulator until stopped (Ctrl-C); prints its base URL.
+
+    --api-key (repeatable) restricts the accepted keys; --fault-rate injects faults (5xx, HTML 502,
+    slow answers, truncated JSON, 429 without Retry-After, dropped symbols), reproducibly with --seed.
+    """
     import threading
 
     from quantpro.simulator import SimulatorConfig, start_simulator
