@@ -52,6 +52,7 @@ class ApiProgress:
 
     def __init__(self, console: Console, calls: int, period: float) -> None:
         self._calls, self._period = calls, period
+        self._console = console
         self._live = False
         self._progress = Progress(
             TextColumn("[bold]Coinalyze[/] {task.fields[what]}"),
@@ -65,6 +66,8 @@ class ApiProgress:
         self._task = self._progress.add_task("fetch", total=None, what="", eta="…")
 
     def __call__(self, event: FetchProgress) -> None:
+        if not self._console.is_terminal:  # a pipe, cron or journald: the log lines say it all
+            return
         if not self._live:  # shown only once there is API work: nothing to clear on an early error
             self._progress.start()
             self._live = True
