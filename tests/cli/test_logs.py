@@ -33,7 +33,7 @@ def test_off_a_terminal_every_line_has_its_utc_time_and_the_reference_lines_keep
     code, _out, err = _scan(demo_dir)
     assert code == 0
     lines = err.splitlines()
-    assert lines and all(TIMED.match(line) for line in lines), [l for l in lines if not TIMED.match(l)][:3]
+    assert lines and all(TIMED.match(line) for line in lines), [ln for ln in lines if not TIMED.match(ln)][:3]
     stamp = datetime.strptime(lines[0][:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     assert abs(stamp.timestamp() - datetime.now(UTC).timestamp()) < 120  # UTC, not local time
     messages = [TIMED.sub("", line) for line in lines]
@@ -82,14 +82,14 @@ def test_one_warning_per_skip_reason_with_its_count_and_each_file_at_v(cli_sim: 
     assert len(ltf_files) == 30 and htf_files
     code, _out, err = _scan(directory, "--ltf", "1h")
     assert code == 1, err  # no market at 1h: no feed
-    warnings = [TIMED.sub("", l) for l in err.splitlines() if " WARNING " in l]
+    warnings = [TIMED.sub("", ln) for ln in err.splitlines() if " WARNING " in ln]
     skips = [w for w in warnings if w.startswith("skipped ")]
     assert len(skips) == 2, skips
     assert f"skipped {len(ltf_files)} files: timeframe 15m not used by this scan (ltf 1h, htf 4h)" in skips[0]
     assert f"skipped {len(htf_files)} files: 4h file without its 1h pair" in skips[1]
     assert "each file at -v" in skips[0]
     code, _out, verbose = _scan(directory, "--ltf", "1h", before=("-v",))
-    debug = [TIMED.sub("", l) for l in verbose.splitlines() if " DEBUG " in l]
+    debug = [TIMED.sub("", ln) for ln in verbose.splitlines() if " DEBUG " in ln]
     for name in ltf_files + htf_files:
         assert sum(line.startswith(f"skipped {name}: ") for line in debug) == 1, name
 
@@ -114,6 +114,6 @@ def test_log_file_flag_writes_debug_lines_with_times_and_no_key(
     assert " INFO " not in err  # -q on stderr; the file has everything
     text = log_file.read_text(encoding="utf-8")
     lines = text.splitlines()
-    assert any(" DEBUG " in l for l in lines) and any("Saved 24 signals" in l for l in lines)
-    assert all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", l) for l in lines)
+    assert any(" DEBUG " in ln for ln in lines) and any("Saved 24 signals" in ln for ln in lines)
+    assert all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", ln) for ln in lines)
     assert KEY not in text

@@ -100,7 +100,7 @@ def test_wide_table_has_every_column_with_its_format() -> None:
 def test_a_narrow_terminal_drops_columns_by_priority_and_says_so() -> None:
     widths = {w: render(golden_signals(), w) for w in (60, 80, 120, 160, 240)}
     kept = {
-        w: next(l for l in t.splitlines() if l.lstrip().startswith("score")).split()
+        w: next(ln for ln in t.splitlines() if ln.lstrip().startswith("score")).split()
         for w, t in widths.items()
     }
     for narrow, wide in [(60, 80), (80, 120), (120, 160), (160, 240)]:
