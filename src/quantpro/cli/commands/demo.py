@@ -25,7 +25,7 @@ def demo(
     DIR must be empty or a previous demo's (which is replaced). The simulator gets 400 units per 10 s
     and the scan a demo key; nothing leaves the machine.
     """
-    from quantpro.clock import SystemClock, now_ms
+    from quantpro.clock import SystemClock, format_duration, now_ms
     from quantpro.demo.universe import generate_demo_universe
     from quantpro.simulator import SimulatorConfig, start_simulator
 
@@ -33,7 +33,12 @@ def demo(
     log.info("wrote %d sample markets into %s", len(written), directory)
     config = SimulatorConfig(calls=DEMO_CALLS, period=DEMO_PERIOD, api_keys=frozenset({DEMO_KEY}))
     with start_simulator(config, port=0) as sim:
-        log.info("Coinalyze simulator on %s (%d units per %g s)", sim.base_url, DEMO_CALLS, DEMO_PERIOD)
+        log.info(
+            "Coinalyze simulator on %s (%d units per %s)",
+            sim.base_url,
+            DEMO_CALLS,
+            format_duration(DEMO_PERIOD),
+        )
         settings = settings_for(
             api_key=DEMO_KEY,
             base_url=sim.base_url,
