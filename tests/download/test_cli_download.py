@@ -10,9 +10,9 @@ import pytest
 
 from quantpro.cli import main
 from quantpro.clock import SystemClock
+from quantpro.simulator.venues import Answer, FakeBybit, FakeVenue, Request
 
 from .conftest import BYBIT_MARKETS
-from .fakes import Answer, FakeBybit, FakeVenue, Request
 
 
 class Refusing(FakeVenue):
