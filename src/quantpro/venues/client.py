@@ -132,11 +132,21 @@ class _LastResponse:
 
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
 
 
 def _record_responses(exchange: Any) -> _LastResponse:
+    """Hook ccxt's HTTP layer: count every request sent (a markets call may be several) and keep the
+    last answer's status and headers."""
     state = _LastResponse()
     original = exchange.on_rest_response
+    send = exchange.fetch
+
+    def counting_fetch(*args: Any, **kwargs: Any) -> Any:
+        state.sent += 1
+        return send(*args, **kwargs)
+
+    exchange.fetch = counting_fetch
 
     def recorder(code: int, reason: str, url: str, method: str, headers: Any, body: str, *rest: Any) -> Any:
         state.status = int(code)
@@ -171,7 +181,8 @@ class VenueClient:
 
     ``pacing_dir`` shares the venue's pacing with every QuantPro process using that directory
     (docs/design.md §11); the statistics endpoints get their own pacer where the venue table gives
-    them a pool (``stats_budget``). ``requests``, ``retries`` and ``http_429`` count what was sent.
+    them a pool (``stats_budget``). ``requests`` counts HTTP requests sent (ccxt's markets call is several
+    on some venues), ``retries`` and ``http_429`` what went wrong.
     """
 
     def __init__(
@@ -195,7 +206,6 @@ class VenueClient:
             else self.pacer
         )
         self.attempts = attempts
-        self.requests = 0
         self.retries = 0
         self.http_429 = 0
         self.markets_loaded_at: float | None = None
@@ -205,6 +215,11 @@ class VenueClient:
         # ccxt decides some requests from its own idea of "now" (Bitget picks its recent or history
         # candle endpoint by the age of ``since``; several cap ``endTime`` at now): give it our clock.
         exchange.milliseconds = lambda: int(clock.now() * 1000)
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent through this client so far."""
+        return self._last.sent
 
     @classmethod
     def connect(
@@ -279,7 +294,6 @@ class VenueClient:
     def _attempt(self, what: str, cost: float, fn: Callable[[], T], pacer: Pacer) -> T:
         pacer.acquire(cost, what, max_wait=MAX_RETRY_AFTER_S)
         self._last.status, self._last.headers = None, {}
-        self.requests += 1
         try:
             return fn()
         except ccxt.BaseError as exc:

@@ -118,7 +118,7 @@ class VenueSpec:
     # -- derivatives (docs/design.md §11) --------------------------------------------------------------
     #: How :func:`quantpro.venues.derivatives.snapshot_venue` reads OI and funding of every perpetual
     #: (a reader in ``venues.snapshot_readers``): the fewest calls the venue allows.
-    snapshot_style: str = "funding_rates"
+    snapshot_style: str = ""
     #: Requests of one snapshot once the markets are loaded (Binance: 1, plus one per OI symbol).
     snapshot_requests: int = 1
     #: Binance: OI is one request per symbol (``fetch_open_interest``), not part of the bulk answer.
@@ -201,7 +201,7 @@ VENUES: dict[Venue, VenueSpec] = {
             tickers_cost=1,
             supports_until=True,
             # /v5/market/tickers carries funding and OI (base); open-interest history ≤ 200 points
-            snapshot_style="funding_rates",
+            snapshot_style="bybit",
             has_oi_history=True,
             oi_history_limit=200,
             has_ls_ratio=True,
@@ -251,7 +251,7 @@ VENUES: dict[Venue, VenueSpec] = {
             tickers_calls=({"productType": "USDT-FUTURES"}, {"productType": "USDC-FUTURES"}),
             # the tickers carry fundingRate and holdingAmount (base); no OI history; account-long-short
             # 1 per second
-            snapshot_style="tickers",
+            snapshot_style="bitget",
             snapshot_requests=2,
             has_ls_ratio=True,
             stats_budget=Budget(1, 1),
@@ -271,7 +271,7 @@ VENUES: dict[Venue, VenueSpec] = {
             tickers_cost=1,
             supports_until=True,
             # the swap tickers carry fundingRate and holdVol (contracts × contractSize) but no interval
-            snapshot_style="tickers",
+            snapshot_style="mexc",
             oi_unit="contracts",
             size_check_tolerance=0.5,
         ),
@@ -288,7 +288,7 @@ VENUES: dict[Venue, VenueSpec] = {
             local_name=_kucoin_name,
             # contracts/active is the market list and carries OI (lots × multiplier) and funding: one
             # request, markets always fresh; unified-account OI history ≤ 200 points
-            snapshot_style="markets",
+            snapshot_style="kucoin",
             oi_unit="lots",
             has_oi_history=True,
             oi_history_limit=200,
@@ -309,7 +309,7 @@ VENUES: dict[Venue, VenueSpec] = {
             tickers_calls=({"type": "swap"},),
             supports_until=True,
             # metaAndAssetCtxs is the market list and carries OI (coins) and hourly funding: one request
-            snapshot_style="markets",
+            snapshot_style="hyperliquid",
             oi_unit="coins",
             funding_cost=20,
             funding_interval_h=1.0,
