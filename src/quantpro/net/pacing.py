@@ -163,4 +163,8 @@ class Pacer:
             and entry["next_free"] > now
         }
         venues[self.name] = {"next_free": next_free}
-        atomic_write_json(self.state_path, {"schema_version": STATE_SCHEMA_VERSION, "venues": venues})
+        # Written at every slot: atomic (never half-written) but not fsynced — after a power cut the
+        # worst is an older "next free" time, i.e. one burst of a few requests.
+        atomic_write_json(
+            self.state_path, {"schema_version": STATE_SCHEMA_VERSION, "venues": venues}, durable=False
+        )

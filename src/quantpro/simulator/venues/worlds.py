@@ -23,7 +23,8 @@ __all__ = ["BENCHMARK_COUNTS", "DEFAULT_START_S", "benchmark_world", "default_wo
 DEFAULT_START_S = 1_768_842_000.0
 HOUR = 3600.0
 BENCHMARK_COUNTS: dict[str, int] = {
-    "BINANCE": 600, "BYBIT": 550, "OKX": 280, "BITGET": 550, "MEXC": 800, "KUCOIN": 480, "HYPERLIQUID": 220,
+    "BINANCE": 600, "BYBIT": 550, "OKX": 280, "BITGET": 550,
+    "MEXC": 800, "KUCOIN": 480, "HYPERLIQUID": 220,
 }  # fmt: skip
 #: A contract worth about this much quote currency (OKX BTC: 0.01, MEXC BTC: 0.0001, KuCoin BTC: 0.001).
 CONTRACT_VALUE: dict[str, float] = {"OKX": 1000.0, "MEXC": 10.0, "KUCOIN": 100.0}
