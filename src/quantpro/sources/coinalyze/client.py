@@ -323,16 +323,18 @@ class CoinalyzeBatchClient:
             charged = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             self._account(path, reservation, charged)
             log.debug(
-                "GET %s units=%d failed: %s (waited %.2fs)",
+                "GET %s units=%d failed: %s (waited %s)",
                 path,
                 units,
                 type(exc).__name__,
-                reservation.waited,
+                format_duration(reservation.waited),
             )
             raise transport_error(exc, path, self.settings.http_timeout) from exc
         status = response.status_code
         self._account(path, reservation, status not in UNCHARGED_STATUSES)
-        log.debug("GET %s units=%d status=%d waited=%.2fs", path, units, status, reservation.waited)
+        log.debug(
+            "GET %s units=%d status=%d waited=%s", path, units, status, format_duration(reservation.waited)
+        )
         error = error_for_status(
             status,
             endpoint=path,
