@@ -232,3 +232,27 @@ def test_rows_tolerate_a_signal_with_parts_missing() -> None:
     row = row_of({"symbol": "X", "action": "LONG", "score": 70, "entry": 1.0})
     assert row.symbol == "X" and row.stop_pct is None and row.fired_at_ms is None and row.oi_source is None
     assert NOW_MS > LAST_BAR_MS
+
+
+def test_scan_format_json_and_csv_through_the_cli_parse_and_the_feed_is_written(
+    cli_sim: Any, demo_dir: Path
+) -> None:
+    from quantpro.cli import main
+
+    from .conftest import streams
+
+    with streams() as (out, err):
+        assert main(["scan", str(demo_dir), "--format", "json", "--top", "3"]) == 0
+    feed = json.loads((demo_dir / "master_feed.json").read_text())
+    actionable = [s for s in feed["signals"] if s["action"] != "WAIT"][:3]
+    rows = json.loads(out.getvalue())
+    assert rows, "the demo universe has actionable signals"
+    assert [(r["exchange"], r["symbol"], r["strategy"]) for r in rows] == [
+        (s["exchange"], s["symbol"], s["strategy_name"]) for s in actionable
+    ]
+    assert "Feed: " in err.getvalue() and "Feed: " not in out.getvalue()
+    (demo_dir / "master_feed.json").unlink()
+    with streams() as (out, _err):
+        assert main(["scan", str(demo_dir), "--format", "csv", "--top", "3"]) == 0
+    assert [r["symbol"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == [r["symbol"] for r in rows]
+    assert (demo_dir / "master_feed.json").is_file()
