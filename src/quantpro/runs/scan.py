@@ -28,7 +28,8 @@ from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceRes
 from quantpro.sources.coinalyze.source import CoinalyzeSource
 from quantpro.store.layout import FEED_NAME, remove_stale_temp_files
 from quantpro.store.markets import LoadedMarket, LoadResult, load_markets
-from quantpro.strategies import Strategy, get_strategies
+from quantpro.store.markets_file import tick_sizes
+from quantpro.strategies import PlanRules, Strategy, get_strategies
 
 log = logging.getLogger(__name__)
 
@@ -120,14 +121,19 @@ class Scan:
         factory = FeatureFactory(
             ltf_timeframe=self.request.ltf, htf_timeframe=self.request.htf, clock=self.clock
         )
+        rules = self.plan_rules()
         signals: list[Signal] = []
         for market in markets:
             external = data.get(market.key) or neutral_market_data("no derivatives data for this market")
             context = factory.context_for(
                 market.key.symbol, market.key.exchange, market.candles, external, scan_time_ms=self.scan_ms
             )
-            signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf))
+            signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf, rules))
         return signals
+
+    def plan_rules(self) -> PlanRules:
+        """The §12 rules of this scan: the settings' bounds and fee, the ticks of DATA_DIR/markets.json."""
+        return PlanRules.from_settings(self.settings, tick_sizes(self.request.data_dir))
 
     def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[Signal]) -> ScanOutcome:
         """The feed, written atomically, and the outcome it implies."""
