@@ -6,6 +6,8 @@ seeing only the candles closed by then (``LoadedMarket.at``), with neutral deriv
 setup a strategy produced (actionable or not) and for the actionable ones (score ≥ 70), it reports the
 stop and target distances from the current price (the last closed LTF close), in percent and in ATR,
 the entry's distance from that price, and how many break a §12 bound. Writes ``bench/results/plans.json``.
+Stale candles are allowed (a replay), as ``scan --allow-stale`` would. It runs on part one's code too
+(``PYTHONPATH=OLD/src``), which is how the "before" figures in the README were measured.
 
     .venv/bin/python bench/plans.py [--hours 48] [--every 2] [--data DIR]
 """
@@ -28,6 +30,13 @@ from quantpro.analysis.features import FeatureFactory
 from quantpro.models import Action, neutral_market_data
 from quantpro.store.markets import load_markets
 from quantpro.strategies import get_strategies, run_strategy
+
+try:  # part two: the wrapper judges plans by these rules; a replay allows stale candles
+    from quantpro.strategies import PlanRules
+
+    RULES: tuple[Any, ...] = (PlanRules(allow_stale=True),)
+except ImportError:  # part one's code
+    RULES = ()
 
 REAL = Path(
     os.environ.get(
@@ -86,8 +95,8 @@ def measure(data: Path, hours: int, every: int) -> dict[str, Any]:
             )
             price = float(context.ltf.candles.close[-1])
             for strategy in strategies:
-                result = run_strategy(strategy, context)
-                setup = result.setup
+                result = run_strategy(strategy, context, *RULES)
+                setup = result.setup or getattr(result, "plan", None)  # below-threshold plans too
                 if setup is None:
                     continue
                 s = 1.0 if setup.side == "LONG" else -1.0
