@@ -51,16 +51,20 @@ def analyze_symbol(
     strategies: Sequence[Strategy] | str,
     factory: FeatureFactory,
     external_data: MarketData | None = None,
+    *,
+    rules: PlanRules = DEFAULT_RULES,
 ) -> list[Signal]:
     """Run ``strategies`` on one market given as DataFrames; returns one feed signal per strategy.
 
     ``external_data=None`` keeps the reference design's backward compatibility: the factory's data
     source (wired to the batch processor by :func:`get_feature_factory`) fetches this market's data
-    through the same client, limiter and cache.
+    through the same client, limiter and cache. ``rules`` are the trade-plan rules (docs/design.md
+    §12), the defaults unless given — with them, candles that are stale at the factory clock's now
+    give WAIT "stale candles"; ``PlanRules(allow_stale=True)`` analyses old data.
     """
     chosen = get_strategies(strategies) if isinstance(strategies, str) else list(strategies)
     context = factory.build_context(symbol, exchange, df_ltf, df_htf, external_data=external_data)
-    return signals_for(context, chosen, factory.ltf_timeframe, factory.htf_timeframe)
+    return signals_for(context, chosen, factory.ltf_timeframe, factory.htf_timeframe, rules)
 
 
 def get_feature_factory(
