@@ -9,9 +9,7 @@ import pytest
 
 from quantpro.clock import FakeClock
 from quantpro.download import DownloadReport, DownloadRequest, download
-from quantpro.venues import Venue
-
-from .fakes import (
+from quantpro.simulator.venues import (
     FakeBinance,
     FakeBitget,
     FakeBybit,
@@ -22,11 +20,12 @@ from .fakes import (
     FakeOKX,
     FakeVenue,
 )
+from quantpro.venues import Venue
 
 BYBIT_MARKETS = [
     FakeMarket("BTCUSDT", "BTC", "BTCUSDT", 90_000, 5e9),
-    FakeMarket("1000PEPEUSDT", "PEPE", "1000PEPEUSDT", 0.01, 3e8, {"base": "1000PEPE"}),
-    FakeMarket("ETHPERP", "ETH", "ETHUSDC", 3_000, 2e8, {"base": "ETH", "quote": "USDC"}),
+    FakeMarket("1000PEPEUSDT", "PEPE", "1000PEPEUSDT", 0.01, 3e8, base="1000PEPE"),
+    FakeMarket("ETHPERP", "ETH", "ETHUSDC", 3_000, 2e8, quote="USDC"),
     FakeMarket("SOLUSDT", "SOL", "SOLUSDT", 150, 1e8),
     # excluded: a dated future and a market not trading
     FakeMarket(
@@ -35,39 +34,43 @@ BYBIT_MARKETS = [
         "",
         90_000,
         1e9,
-        {"base": "BTC", "contractType": "LinearFutures", "deliveryTime": "1774598400000"},
+        {"contractType": "LinearFutures", "deliveryTime": "1774598400000"},
     ),
-    FakeMarket("OLDUSDT", "OLD", "", 1, 1e9, {"base": "OLD", "status": "Closed"}),
+    FakeMarket("OLDUSDT", "OLD", "", 1, 1e9, {"status": "Closed"}),
 ]
 OKX_MARKETS = [
-    FakeMarket("BTC-USDT-SWAP", "BTC", "BTCUSDT", 90_000, 4e9, {"ctVal": "0.01"}),
-    FakeMarket("PEPE-USDT-SWAP", "PEPE", "PEPEUSDT", 0.00001, 2e8, {"ctVal": "10000000"}),
-    FakeMarket("ETH-USDC-SWAP", "ETH", "ETHUSDC", 3_000, 1e8, {"ctVal": "0.001"}),
-    FakeMarket("BTC-USD-SWAP", "BTC", "", 90_000, 9e9, {"ctVal": "100"}),  # coin-margined: excluded
+    FakeMarket("BTC-USDT-SWAP", "BTC", "BTCUSDT", 90_000, 4e9, contract_size=0.01),
+    FakeMarket("PEPE-USDT-SWAP", "PEPE", "PEPEUSDT", 0.00001, 2e8, contract_size=10_000_000),
+    FakeMarket("ETH-USDC-SWAP", "ETH", "ETHUSDC", 3_000, 1e8, contract_size=0.001, quote="USDC"),
+    FakeMarket(
+        "BTC-USD-SWAP", "BTC", "", 90_000, 9e9, contract_size=100, quote="USD"
+    ),  # coin-margined: excluded
 ]
 HL_MARKETS = [
     FakeMarket("BTC", "BTC", "BTCUSDT", 90_000, 2e9),
-    FakeMarket("kPEPE", "PEPE", "kPEPEUSDT", 0.01, 5e7),
+    FakeMarket("kPEPE", "PEPE", "kPEPEUSDT", 0.01, 5e7, base="kPEPE"),
     FakeMarket("HYPE", "HYPE", "HYPEUSDT", 30, 3e8),
     FakeMarket("MKR", "MKR", "", 1_500, 1e6, {"isDelisted": True}),  # delisted: excluded
 ]
 KUCOIN_MARKETS = [
-    FakeMarket("XBTUSDTM", "BTC", "XBTUSDTM", 90_000, 3e9, {"base": "XBT"}),
-    FakeMarket("1000PEPEUSDTM", "PEPE", "1000PEPEUSDTM", 0.01, 1e8, {"base": "1000PEPE"}),
+    FakeMarket("XBTUSDTM", "BTC", "XBTUSDTM", 90_000, 3e9, base="XBT", contract_size=0.001),
+    FakeMarket("1000PEPEUSDTM", "PEPE", "1000PEPEUSDTM", 0.01, 1e8, base="1000PEPE", contract_size=0.001),
     FakeMarket(
         "XBTUSDM",
         "BTC",
         "",
         90_000,
         9e9,  # coin-margined: excluded
-        {"base": "XBT", "quoteCurrency": "USD", "settleCurrency": "XBT", "isInverse": True},
+        {"quoteCurrency": "USD", "settleCurrency": "XBT", "isInverse": True},
+        base="XBT",
+        contract_size=0.001,
     ),
 ]
 
 BINANCE_MARKETS = [
     FakeMarket("BTCUSDT", "BTC", "BTCUSDT", 90_000, 9e9),
-    FakeMarket("1000PEPEUSDT", "PEPE", "1000PEPEUSDT", 0.01, 6e8, {"base": "1000PEPE"}),
-    FakeMarket("BTCUSDC", "BTC", "BTCUSDC", 90_000, 1e9),
+    FakeMarket("1000PEPEUSDT", "PEPE", "1000PEPEUSDT", 0.01, 6e8, base="1000PEPE"),
+    FakeMarket("BTCUSDC", "BTC", "BTCUSDC", 90_000, 1e9, quote="USDC"),
     # excluded: a quarterly future and a market being settled
     FakeMarket(
         "BTCUSDT_260327",
@@ -75,7 +78,7 @@ BINANCE_MARKETS = [
         "",
         90_000,
         2e10,
-        {"base": "BTC", "contractType": "CURRENT_QUARTER", "deliveryDate": 1774598400000},
+        {"contractType": "CURRENT_QUARTER", "deliveryDate": 1774598400000},
     ),
     FakeMarket("OLDUSDT", "OLD", "", 1, 1e10, {"status": "SETTLING"}),
 ]
@@ -123,13 +126,13 @@ BITGET_MARKETS = [
     FakeMarket("OLDUSDT", "OLD", "", 1, 9e9, {"symbolStatus": "off"}),
 ]
 MEXC_MARKETS = [
-    FakeMarket("BTC_USDT", "BTC", "BTCUSDT", 90_000, 8e9),
-    FakeMarket("PEPE_USDT", "PEPE", "PEPEUSDT", 0.00001, 5e8, {"contractSize": 100_000}),
-    FakeMarket("BTC_USDC", "BTC", "BTCUSDC", 90_000, 2e8),
-    FakeMarket("0G_USDT", "0G", "0GUSDT", 1.2, 1e8, {"contractSize": 1}),
+    FakeMarket("BTC_USDT", "BTC", "BTCUSDT", 90_000, 8e9, contract_size=0.0001),
+    FakeMarket("PEPE_USDT", "PEPE", "PEPEUSDT", 0.00001, 5e8, contract_size=100_000),
+    FakeMarket("BTC_USDC", "BTC", "BTCUSDC", 90_000, 2e8, contract_size=0.0001, quote="USDC"),
+    FakeMarket("0G_USDT", "0G", "0GUSDT", 1.2, 1e8, contract_size=1),
     # excluded: coin-margined, offline
-    FakeMarket("BTC_USD", "BTC", "", 90_000, 9e9, {"settleCoin": "BTC", "contractSize": 100}),
-    FakeMarket("OLD_USDT", "OLD", "", 1, 9e9, {"state": 3}),
+    FakeMarket("BTC_USD", "BTC", "", 90_000, 9e9, {"settleCoin": "BTC"}, contract_size=100),
+    FakeMarket("OLD_USDT", "OLD", "", 1, 9e9, {"state": 3}, contract_size=0.0001),
 ]
 MEXC_SPOT = ["BTCUSDT", "ETHUSDT"]  # ccxt's mexc loads the spot list too; none of it is downloaded
 

@@ -10,9 +10,9 @@ import pytest
 
 from quantpro.cli import main
 from quantpro.clock import SystemClock
+from quantpro.simulator.venues import Answer, FakeBybit, FakeVenue, Request
 
 from .conftest import BYBIT_MARKETS
-from .fakes import Answer, FakeBybit, FakeVenue, Request
 
 
 class Refusing(FakeVenue):
@@ -43,13 +43,14 @@ def test_download_writes_files_and_prints_the_summary(
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert sorted(p.name for p in data.glob("*_*.json")) == [
+    # the candle files (the venue pacing state sits beside them in DATA_DIR, the default cache dir)
+    assert sorted(p.name for p in data.glob("BYBIT_*.json")) == [
         "BYBIT_BTCUSDT_15m.json",
         "BYBIT_BTCUSDT_4h.json",
         "BYBIT_ETHUSDC_15m.json",
         "BYBIT_ETHUSDC_4h.json",
     ]
-    assert all(len(json.loads(p.read_text())) == 60 for p in data.glob("*_*.json"))
+    assert all(len(json.loads(p.read_text())) == 60 for p in data.glob("BYBIT_*.json"))
     assert "BYBIT" in out and "240" in out  # 4 files × 60 candles added
     assert {r.path for r in live_bybit.log} == {"/v5/market/instruments-info", "/v5/market/kline"}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from quantpro.clock import FakeClock
+from quantpro.simulator.venues import FakeBinance, FakeBitget, FakeMEXC, FakeVenue, Request
 from quantpro.symbols import parse_local_symbol
 
 from .conftest import expected_markets, run
-from .fakes import FakeBinance, FakeBitget, FakeMEXC, FakeVenue, Request
 
 M15, H4 = 900_000, 14_400_000
 NOW_MS = 1_768_842_000_000

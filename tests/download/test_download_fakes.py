@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from quantpro.clock import FakeClock
+from quantpro.simulator.venues import FakeBybit, FakeHyperliquid, FakeKuCoin, FakeOKX, FakeVenue, Request
 from quantpro.symbols import parse_local_symbol
 from quantpro.venues.table import hyperliquid_candle_weight
 
 from .conftest import expected_markets, run
-from .fakes import FakeBybit, FakeHyperliquid, FakeKuCoin, FakeOKX, FakeVenue, Request
 
 M15, H4 = 900_000, 14_400_000
 NOW_MS = 1_768_842_000_000

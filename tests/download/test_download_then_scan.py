@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 from quantpro.clock import FakeClock
+from quantpro.simulator.venues import FakeBybit, FakeHyperliquid, FakeOKX
 
 from .conftest import expected_markets, run
-from .fakes import FakeBybit, FakeHyperliquid, FakeOKX
 
 KEY = "download-then-scan-key"
 

@@ -10,10 +10,10 @@ import pytest
 
 from quantpro.clock import FakeClock
 from quantpro.models import MarketKey
+from quantpro.simulator.venues import FakeBinance, FakeBybit, FakeHyperliquid, FakeOKX
 from quantpro.store.markets_file import MarketInfo, read_markets_file, tick_sizes, write_markets_file
 
 from .conftest import expected_markets, run
-from .fakes import FakeBinance, FakeBybit, FakeHyperliquid, FakeOKX
 
 
 def test_download_records_every_market_with_its_tick_and_sizes(

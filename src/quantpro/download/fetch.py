@@ -17,7 +17,7 @@ from quantpro.store.candles import Candle, merge_candles, read_candles, to_candl
 from quantpro.store.layout import candle_path
 from quantpro.symbols import KNOWN_QUOTES, parse_local_symbol
 from quantpro.venues.client import VenueClient
-from quantpro.venues.table import STABLE_SETTLES, VenueSpec, local_symbol
+from quantpro.venues.table import VenueSpec, is_stable_perpetual, local_symbol
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +39,6 @@ class FileResult:
     path: Path
     added: int
     written: bool
-
-
-def is_stable_perpetual(market: Mapping[str, Any]) -> bool:
-    """An active linear perpetual settled in USDT or USDC (``active`` None counts as active)."""
-    return bool(
-        market.get("swap")
-        and market.get("linear")
-        and market.get("active") is not False
-        and market.get("settle") in STABLE_SETTLES
-        and not market.get("expiry")
-    )
 
 
 def _named(spec: VenueSpec, market: Mapping[str, Any]) -> MarketRef | None:

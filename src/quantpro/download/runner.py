@@ -54,6 +54,8 @@ class DownloadRequest:
     url_overrides: Mapping[Venue, str] = field(default_factory=dict)
     timeout_s: float = 30.0
     attempts: int = 4
+    #: Where the venues' pacing is shared with other QuantPro processes (the cache directory).
+    pacing_dir: Path | None = None
 
     def validate(self) -> None:
         """Bad arguments are a ConfigError before any request."""
@@ -138,7 +140,7 @@ def download_venue(
     client: VenueClient | None = None
     try:
         exchange = factory(spec, request.url_overrides.get(spec.venue), request.timeout_s)
-        client = VenueClient(spec, exchange, clock, attempts=request.attempts)
+        client = VenueClient(spec, exchange, clock, attempts=request.attempts, pacing_dir=request.pacing_dir)
         _check_timeframes(exchange, spec, request.timeframes)
         markets = choose_markets(client, request, report)
         report.markets = len(markets)

@@ -2,6 +2,7 @@
 
 It imports nothing from the rest of QuantPro, so a wrong assumption in the client cannot be mirrored
 into the fake: both are checked against ``docs/coinalyze_api.md``.
+:mod:`quantpro.simulator.venues` holds the seven venues' fakes under the same rule (docs/venues.md).
 
     with start_simulator(SimulatorConfig(calls=40, period=60.0), clock=clock) as sim:
         httpx.get(f"{sim.base_url}/exchanges", headers={"api_key": "k"})

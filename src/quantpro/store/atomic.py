@@ -41,8 +41,11 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename)."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename).
+
+    ``durable=False`` skips the two fsyncs: still never a half-written file, but a power cut may bring
+    back the previous version — for small, hot state nobody loses by (the shared venue pacing)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -51,7 +54,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if _crash_hook is not None:
             _crash_hook("before_replace", path)
         os.replace(tmp, path)
@@ -59,7 +63,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     if _crash_hook is not None:
         _crash_hook("after_replace", path)
 
@@ -72,9 +77,9 @@ def dumps_json(obj: Any, *, indent: bool = False) -> bytes:
     return orjson.dumps(obj, option=option)
 
 
-def atomic_write_json(path: Path, obj: Any, *, indent: bool = False) -> None:
+def atomic_write_json(path: Path, obj: Any, *, indent: bool = False, durable: bool = True) -> None:
     """Serialise ``obj`` first (so a serialisation error leaves the old file), then write atomically."""
-    atomic_write_bytes(path, dumps_json(obj, indent=indent))
+    atomic_write_bytes(path, dumps_json(obj, indent=indent), durable=durable)
 
 
 def read_json(path: Path, *, what: str = "file") -> Any | None:

@@ -1,9 +1,11 @@
 """Building ccxt exchanges and talking to them: URL overrides, pacing, error translation, retries.
 
 This is the only module that touches ccxt's exceptions. Every request goes through
-:meth:`VenueClient._call`: wait for the venue's budget, send, translate a failure into
+:meth:`VenueClient.call`: wait for the venue's budget, send, translate a failure into
 :mod:`quantpro.errors`, and retry the temporary ones a bounded number of times on the
-injected clock (honouring ``Retry-After`` on a 429).
+injected clock (honouring ``Retry-After`` on a 429). A 429 or 418 also pushes the venue's pacing
+back, for every process sharing it (``pacing_dir``); a ``Retry-After`` longer than
+:data:`MAX_RETRY_AFTER_S` (a ban) is not waited out: the call fails at once with the wait in the error.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import ccxt
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from quantpro.clock import Clock
 from quantpro.errors import (
@@ -42,6 +45,8 @@ T = TypeVar("T")
 URL_ENV_PREFIX = "QUANTPRO_EXCHANGE_URL_"
 #: Longest wait we accept from a ``Retry-After`` header before retrying anyway.
 MAX_RETRY_AFTER_S = 120.0
+#: Longest ban we believe from a ``Retry-After`` header (Binance's 418 says how long, up to days).
+MAX_BAN_S = 6 * 3600.0
 
 
 def exchange_url_overrides(environ: Mapping[str, str]) -> dict[Venue, str]:
@@ -114,17 +119,34 @@ def parse_retry_after(value: str | None) -> float | None:
 retry_delay = venue_retry_delay
 
 
+def _worth_retrying(error: BaseException) -> bool:
+    """Temporary failures, except a rate limit whose ``Retry-After`` is longer than we wait (a ban)."""
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        return error.retry_after <= MAX_RETRY_AFTER_S
+    return isinstance(error, TemporaryError)
+
+
 @dataclass
 class _LastResponse:
     """What the last HTTP answer was, recorded by a hook on ccxt's ``on_rest_response``."""
 
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
 
 
 def _record_responses(exchange: Any) -> _LastResponse:
+    """Hook ccxt's HTTP layer: count every request sent (a markets call may be several) and keep the
+    last answer's status and headers."""
     state = _LastResponse()
     original = exchange.on_rest_response
+    send = exchange.fetch
+
+    def counting_fetch(*args: Any, **kwargs: Any) -> Any:
+        state.sent += 1
+        return send(*args, **kwargs)
+
+    exchange.fetch = counting_fetch
 
     def recorder(code: int, reason: str, url: str, method: str, headers: Any, body: str, *rest: Any) -> Any:
         state.status = int(code)
@@ -155,33 +177,85 @@ def translate_error(
 
 
 class VenueClient:
-    """One venue's ccxt exchange behind a pacer and a bounded retry policy."""
+    """One venue's ccxt exchange behind a pacer and a bounded retry policy.
+
+    ``pacing_dir`` shares the venue's pacing with every QuantPro process using that directory
+    (docs/design.md §11); the statistics endpoints get their own pacer where the venue table gives
+    them a pool (``stats_budget``). ``requests`` counts HTTP requests sent (ccxt's markets call is several
+    on some venues), ``retries`` and ``http_429`` what went wrong.
+    """
 
     def __init__(
-        self, spec: VenueSpec, exchange: Any, clock: Clock, *, pacer: Pacer | None = None, attempts: int = 4
+        self,
+        spec: VenueSpec,
+        exchange: Any,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        attempts: int = 4,
+        pacing_dir: Path | None = None,
     ) -> None:
         self.spec = spec
         self.exchange = exchange
         self.clock = clock
-        self.pacer = pacer or Pacer(spec.budget, clock, name=spec.venue.value)
+        name = spec.venue.value
+        self.pacer = pacer or Pacer(spec.budget, clock, name=name, state_dir=pacing_dir)
+        self.stats_pacer = (
+            Pacer(spec.stats_budget, clock, name=f"{name}-stats", state_dir=pacing_dir)
+            if spec.stats_budget is not None
+            else self.pacer
+        )
         self.attempts = attempts
-        self.requests = 0
         self.retries = 0
+        self.http_429 = 0
+        self.markets_loaded_at: float | None = None
+        #: Small per-client caches of venue facts (Binance's funding intervals), with their load time.
+        self.memo: dict[str, tuple[float, Any]] = {}
         self._last = _record_responses(exchange)
         # ccxt decides some requests from its own idea of "now" (Bitget picks its recent or history
         # candle endpoint by the age of ``since``; several cap ``endTime`` at now): give it our clock.
         exchange.milliseconds = lambda: int(clock.now() * 1000)
 
-    def load_markets(self) -> dict[str, Any]:
-        """Every market the narrowed ccxt options load (linear perpetuals, mostly)."""
-        markets: dict[str, Any] = self._call("markets", self.spec.markets_cost, self.exchange.load_markets)
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent through this client so far."""
+        return self._last.sent
+
+    @classmethod
+    def connect(
+        cls,
+        spec: VenueSpec,
+        clock: Clock,
+        *,
+        base_url: str | None = None,
+        timeout_s: float = 30.0,
+        attempts: int = 4,
+        pacing_dir: Path | None = None,
+    ) -> VenueClient:
+        """A client for ``spec``'s venue (at ``base_url``, e.g. a loopback fake), nothing sent yet."""
+        exchange = build_exchange(spec, base_url=base_url, timeout_s=timeout_s)
+        return cls(spec, exchange, clock, attempts=attempts, pacing_dir=pacing_dir)
+
+    def load_markets(self, *, reload: bool = False) -> dict[str, Any]:
+        """Every market the narrowed ccxt options load (linear perpetuals, mostly); ccxt keeps them,
+        so only the first call (or ``reload``) sends requests."""
+        if self.exchange.markets and not reload:
+            return dict(self.exchange.markets)
+        markets: dict[str, Any] = self.call(
+            "markets", self.spec.markets_cost, lambda: self.exchange.load_markets(True)
+        )
+        self.markets_loaded_at = self.clock.now()
         return markets
+
+    def markets_age(self) -> float | None:
+        """Seconds since the markets were loaded by this client (None: never)."""
+        return None if self.markets_loaded_at is None else self.clock.now() - self.markets_loaded_at
 
     def fetch_tickers(self) -> dict[str, Any]:
         """The whole venue's tickers: one bulk call (one per product type where the venue splits them)."""
         tickers: dict[str, Any] = {}
         for call in self.spec.tickers_calls:
-            part: dict[str, Any] = self._call(
+            part: dict[str, Any] = self.call(
                 "tickers",
                 self.spec.tickers_cost,
                 functools.partial(self.exchange.fetch_tickers, None, dict(call)),
@@ -196,37 +270,49 @@ class VenueClient:
         end bound as inclusive (Bybit, Hyperliquid) or exclusive (OKX's ``after``).
         """
         params: dict[str, Any] = {"until": until} if self.spec.supports_until else {}
-        rows: list[list[Any]] = self._call(
+        rows: list[list[Any]] = self.call(
             f"ohlcv {symbol} {timeframe} since={since} limit={limit}",
             self.spec.candle_cost(limit),
             lambda: self.exchange.fetch_ohlcv(symbol, timeframe, since, limit, params),
         )
         return rows
 
-    def _call(self, what: str, cost: float, fn: Callable[[], T]) -> T:
+    def call(self, what: str, cost: float, fn: Callable[[], T], *, stats: bool = False) -> T:
+        """Send one ccxt call: paced (``stats``: on the statistics pool), translated, retried."""
+        pacer = self.stats_pacer if stats else self.pacer
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(TemporaryError),
+            retry=retry_if_exception(_worth_retrying),
             sleep=self.clock.sleep,
             before_sleep=lambda state: self._before_sleep(what, state),
             reraise=True,
         )
-        result: T = retrying(self._attempt, what, cost, fn)
+        result: T = retrying(self._attempt, what, cost, fn, pacer)
         return result
 
-    def _attempt(self, what: str, cost: float, fn: Callable[[], T]) -> T:
-        self.pacer.acquire(cost, what)
+    def _attempt(self, what: str, cost: float, fn: Callable[[], T], pacer: Pacer) -> T:
+        pacer.acquire(cost, what, max_wait=MAX_RETRY_AFTER_S)
         self._last.status, self._last.headers = None, {}
-        self.requests += 1
         try:
             return fn()
         except ccxt.BaseError as exc:
-            raise translate_error(exc, self._last.status, self._last.headers, self.spec.venue.value) from exc
+            error = translate_error(exc, self._last.status, self._last.headers, self.spec.venue.value)
+            if isinstance(error, RateLimitError):
+                self._rate_limited(error, pacer)
+            raise error from exc
         except (KeyError, TypeError, ValueError, IndexError) as exc:  # ccxt parsing an unexpected answer
             raise BadRequestError(
                 f"{self.spec.venue.value}: unexpected answer to {what}: {exc!r}", source=self.spec.venue.value
             ) from exc
+
+    def _rate_limited(self, error: RateLimitError, pacer: Pacer) -> None:
+        """Count the 429/418 and hold the venue's (shared) pacing for as long as it asked."""
+        self.http_429 += 1
+        told = _parse_retry_after(self._last.headers.get("retry-after"), cap=MAX_BAN_S)
+        if told is not None:
+            error.retry_after = told
+        pacer.penalise(told if told is not None else retry_delay(1, error))
 
     @staticmethod
     def _wait(state: RetryCallState) -> float:

@@ -44,6 +44,7 @@ def download(
         symbols=wanted,
         url_overrides=venue_urls(settings),
         timeout_s=settings.http_timeout,
+        pacing_dir=settings.cache_path(data_dir),
     )
     request.validate()
     progress = DownloadProgress(stderr_console(), venues)
