@@ -140,3 +140,35 @@ def test_no_actionable_setup_on_the_real_sample_breaks_a_bound(real_candles: Pat
                 assert 0.3 <= 100 * risk / setup.entry <= 10 and 100 * reward / setup.entry <= 25
                 assert reward / risk >= 1.5
     assert checked > 0
+
+
+def test_the_scan_rounds_setups_to_the_ticks_of_markets_json(tmp_path: Path) -> None:
+    """`download` writes the ticks; the scan reads them and rounds every setup (stop away, target toward)."""
+    from quantpro.store.markets_file import MarketInfo, write_markets_file
+
+    clock = FakeClock(start=NOW_S)
+    data_dir = tmp_path / "demo"
+    generate_demo_universe(data_dir, 20, now_ms=int(NOW_S * 1000))
+    settings = load_settings(cache_dir=tmp_path)
+    before = run_scan(settings, data_dir, clock=clock, source=NoDerivatives())
+    setups = {(s["exchange"], s["symbol"], s["strategy_name"]): s for s in before.signals if s["setup"]}
+    assert setups
+    ticks = {(exchange, symbol): s["price"] / 997.0 for (exchange, symbol, _), s in setups.items()}
+    write_markets_file(
+        data_dir,
+        [
+            MarketInfo(ex, sym, f"{sym}/USDT:USDT", sym, "USDT", 1.0, tick, None, None)
+            for (ex, sym), tick in ticks.items()
+        ],
+        now_ms=int(NOW_S * 1000),
+    )
+    after = run_scan(settings, data_dir, clock=clock, source=NoDerivatives())
+    rounded = {(s["exchange"], s["symbol"], s["strategy_name"]): s for s in after.signals if s["setup"]}
+    assert rounded
+    for key, signal in rounded.items():
+        setup, tick, raw = signal["setup"], ticks[key[:2]], setups[key]["setup"]
+        for price in (setup["sl"], setup["tp"]):
+            assert abs(price / tick - round(price / tick)) < 1e-6, (key, price, tick)
+        s = 1.0 if setup["side"] == "LONG" else -1.0
+        assert s * (raw["sl"] - setup["sl"]) >= 0 and s * (raw["tp"] - setup["tp"]) >= 0  # away / toward
+        assert setup["entry"] == signal["price"] == raw["entry"]
