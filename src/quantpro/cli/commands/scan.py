@@ -25,9 +25,20 @@ def scan(
     ltf: Annotated[str, typer.Option("--ltf", help="Lower timeframe.")] = "15m",
     htf: Annotated[str, typer.Option("--htf", help="Higher timeframe.")] = "4h",
     cache_dir: CacheDirOption = None,
+    allow_stale: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stale",
+            help="Analyse and fetch markets whose candles are stale (replays of old data); "
+            "default QUANTPRO_ALLOW_STALE.",
+        ),
+    ] = False,
 ) -> int:
-    """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed."""
-    settings = settings_for(cache_dir=cache_dir)
+    """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
+
+    Markets whose candles are stale get WAIT and no derivatives; more than half stale is exit 4.
+    """
+    settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
     return scan_and_render(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
 
 
