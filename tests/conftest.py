@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,11 @@ import pytest
 from quantpro.clock import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
-REAL_CANDLES = REPO.parent / "shared" / "data" / "quantopro-2026-01" / "candles"
+#: The real January sample beside the repository; QUANTPRO_REAL_CANDLES points elsewhere (a worktree).
+REAL_CANDLES = Path(
+    os.environ.get("QUANTPRO_REAL_CANDLES")
+    or REPO.parent / "shared" / "data" / "quantopro-2026-01" / "candles"
+)
 
 # Every environment variable QuantPro reads; tests start with none of them set.
 _QUANTPRO_ENV = (
@@ -25,6 +30,11 @@ _QUANTPRO_ENV = (
     "QUANTPRO_CACHE_DIR",
     "QUANTPRO_REFERENCE_EXCHANGES",
     "QUANTPRO_LOG_FILE",
+    "QUANTPRO_MIN_STOP_PCT",
+    "QUANTPRO_MAX_STOP_PCT",
+    "QUANTPRO_MAX_TARGET_PCT",
+    "QUANTPRO_FEE_PCT",
+    "QUANTPRO_ALLOW_STALE",
 )
 
 

@@ -180,6 +180,10 @@ class StrategyResult:
     ltf: dict[str, Any] = field(default_factory=dict)  # key LTF readings (JSON-able)
     score_composition: dict[str, float] = field(default_factory=dict)  # component → points
     rsi_visuals: dict[str, Any] = field(default_factory=dict)  # trendline geometry for charts
+    #: The trade plan the strategy drew, whatever the action: the setup of a LONG/SHORT, and on a WAIT
+    #: below the score threshold the plan it would have been (the backtest judges those too, §13).
+    #: ``None`` when there is no plan or the wrapper rejected it (docs/design.md §12).
+    plan: Setup | None = None
     #: Set by the strategy wrapper once every dict above is plain JSON; the feed then skips its own
     #: conversion (done once per result, not twice, on a scan's hot path).
     json_ready: bool = field(default=False, repr=False, compare=False)

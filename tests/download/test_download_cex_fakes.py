@@ -230,7 +230,7 @@ def test_top_n_ranks_by_quote_volume_from_bulk_tickers(
     # Bitget's bulk tickers come per product type: one call for USDT-, one for USDC-margined
     bitget_tickers = [r.params for r in bitget.log if r.path == "/api/v2/mix/market/tickers"]
     assert bitget_tickers == [{"productType": "USDT-FUTURES"}, {"productType": "USDC-FUTURES"}]
-    symbols = {p.name.rsplit("_", 1)[0] for p in data_dir.glob("*.json")}
+    symbols = {p.name.rsplit("_", 1)[0] for p in data_dir.glob("*_*.json")}
     assert symbols == {
         "BINANCE_BTCUSDT",
         "BINANCE_BTCUSDC",  # the quarterly and the settling market are larger, but not downloaded

@@ -60,7 +60,7 @@ def test_every_written_name_normalises_to_the_right_coin(
     fake: FakeVenue = request.getfixturevalue(fake_name)
     run(clock, data_dir, fake, symbols=None)
     coins = {m.expected_local: m.coin for m in expected_markets(fake)}
-    written = {p.name.split("_")[1] for p in data_dir.glob("*.json")}
+    written = {p.name.split("_")[1] for p in data_dir.glob("*_*.json")}
     assert written == set(coins)
     for symbol in written:
         parsed = parse_local_symbol(symbol)
@@ -106,8 +106,8 @@ def test_kucoin_pages_by_200_and_keeps_its_contract_names(
     for r in pages:
         tf = M15 if r.params["granularity"] == "15" else H4
         assert (int(r.params["to"]) - int(r.params["from"])) // tf <= 200
-    assert {p.name for p in data_dir.glob("*.json")} == _names(kucoin)
-    assert all(len(json.loads(p.read_text())) == 500 for p in data_dir.glob("*.json"))
+    assert {p.name for p in data_dir.glob("*_*.json")} == _names(kucoin)
+    assert all(len(json.loads(p.read_text())) == 500 for p in data_dir.glob("*_*.json"))
 
 
 def test_hyperliquid_always_bounds_its_candle_calls_and_is_paced(
@@ -172,7 +172,7 @@ def test_top_n_makes_one_tickers_call_and_keeps_the_largest(
     assert [r.path for r in bybit.log].count("/v5/market/tickers") == 1
     assert [r.path for r in okx.log].count("/api/v5/market/tickers") == 1
     assert [r.params.get("type") for r in hyperliquid.log].count("metaAndAssetCtxs") == 2  # markets + tickers
-    symbols = {p.name.rsplit("_", 1)[0] for p in data_dir.glob("*.json")}
+    symbols = {p.name.rsplit("_", 1)[0] for p in data_dir.glob("*_*.json")}
     assert symbols == {
         "BYBIT_BTCUSDT",
         "BYBIT_1000PEPEUSDT",
@@ -185,7 +185,7 @@ def test_top_n_makes_one_tickers_call_and_keeps_the_largest(
 
 def test_symbols_option_selects_by_coin(clock: FakeClock, data_dir: Path, bybit: FakeBybit) -> None:
     report = run(clock, data_dir, bybit, symbols=["BTCUSDT", "PEPEUSDT", "DOGEUSDT"])
-    assert {p.name for p in data_dir.glob("*.json")} == {
+    assert {p.name for p in data_dir.glob("*_*.json")} == {
         f"BYBIT_{s}_{tf}.json" for s in ("BTCUSDT", "1000PEPEUSDT") for tf in ("15m", "4h")
     }
     assert report.venues[0].unmatched == ["DOGEUSDT"]

@@ -64,12 +64,6 @@ def build_context(
     )
 
 
-def flat_ltf(bars: int = 400, price: float = 100.0) -> pd.DataFrame:
-    """A quiet LTF: a small sine wave, constant volume."""
-    close = price * (1 + 0.002 * np.sin(np.arange(bars) / 5.0))
-    return frame(close, M15)
-
-
 def features_with_rsi(
     rsi: np.ndarray, *, close: np.ndarray | None = None, atr: float = 1.0, timeframe: str = "4h"
 ) -> TimeframeFeatures:
@@ -117,32 +111,65 @@ def _mirror(segments: list[tuple[int, float]], side: str) -> list[tuple[int, flo
 
 
 def textbook_pullback(
-    side: str = "LONG", *, pullback_volume: float = 800.0
+    side: str = "LONG", *, pullback_volume: tuple[float, float] = (600.0, 800.0)
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Legacy's textbook: a trending HTF (EMA 50 over 200, strong ADX) and, on the LTF, a 25-bar impulse
-    on heavy volume followed by a ~54 % pullback on light volume. Returns (ltf, htf)."""
+    """Legacy's textbook: a trending HTF (EMA 50 over 200, strong ADX) and, on the LTF, a 25-bar
+    zigzag impulse (+0.9 % / −0.3 %, heavy volume on the bars with the trend) followed by a ~54 %
+    zigzag pullback (−0.6 % / +0.25 %) on light volume: ``pullback_volume`` is the volume of its bars
+    with and against the trend. Both timeframes end at the same price. Returns (ltf, htf)."""
     zigzag = [(1, step) for step in np.tile([0.012, 0.012, -0.006], 90)[:260]]
-    htf = frame(path(50.0, *_mirror(zigzag, side)), H4, wick=0.003)
-    close = path(100.0, *_mirror([(251, 0.0), (25, 0.004), (24, -0.0022)], side))
-    close = close * (1 + 0.0005 * np.sin(np.arange(close.size)))
-    volume = np.concatenate([np.full(251, 1000.0), np.full(25, 3000.0), np.full(24, pullback_volume)])
-    return frame(close, M15, volume=volume, wick=0.001), htf
+    impulse = [(1, (0.009, -0.003)[i % 2]) for i in range(25)]
+    pullback = [(1, (-0.006, 0.0025)[i % 2]) for i in range(24)]
+    close = path(100.0, *_mirror([(251, 0.0), *impulse, *pullback], side))
+    with_trend = np.r_[False, np.diff(close) * (1.0 if side == "LONG" else -1.0) > 0]
+    volume = np.full(close.size, 1000.0)
+    volume[251:276] = np.where(with_trend[251:276], 3000.0, 1000.0)
+    volume[276:] = np.where(with_trend[276:], *pullback_volume)
+    htf = path(50.0, *_mirror(zigzag, side))
+    return frame(close, M15, volume=volume, wick=0.001), frame(htf * close[-1] / htf[-1], H4, wick=0.003)
+
+
+def trendline_htf(
+    legs: int, down: tuple[int, float], up: tuple[int, float], fade: float, final: list[tuple[int, float]]
+) -> pd.DataFrame:
+    """An HTF whose RSI peaks above 70 after an eight-bar rally, then makes lower highs on one
+    descending line while price pulls back in ``legs`` legs (``down`` bars and return, then ``up``,
+    each up leg ``fade`` weaker than the last), then ends with ``final``."""
+    segments = [(1, float(step)) for step in 0.003 * np.sin(np.arange(120) / 3.0)] + [(8, 0.02)]
+    for leg in range(legs):
+        segments += [down, (up[0], up[1] - leg * fade)]
+    return frame(path(100.0, *segments, *final), H4, wick=0.003)
 
 
 def breakout_htf(final: list[tuple[int, float]] | None = None) -> pd.DataFrame:
-    """An HTF whose RSI peaks above 70, then makes four lower highs on one descending line (4 touches),
-    then — by default — breaks it with a two-bar rally one bar before the end."""
-    segments = [(1, float(step)) for step in 0.003 * np.sin(np.arange(120) / 3.0)] + [(8, 0.02)]
-    for leg in range(4):
-        segments += [(5, -0.006), (3, 0.008 - leg * 0.002)]
-    segments += final if final is not None else [(3, -0.006), (1, 0.03), (1, 0.02)]
-    return frame(path(100.0, *segments), H4, wick=0.003)
+    """Breakout's textbook HTF: RSI's lower highs on one line (three touches) over six legs of a
+    pullback, broken by a two-bar rally that ends on the last bar, with the rally's high still above."""
+    return trendline_htf(6, (5, -0.008), (4, 0.01), 0.002, final or [(1, -0.008), (2, 0.02)])
 
 
-def rising_ltf(bars: int = 340, volume: np.ndarray | float = 1000.0) -> pd.DataFrame:
-    """An LTF that ends in 40 rising bars (OBV slope / mean volume = 1: the strongest agreement)."""
+def retest_htf() -> pd.DataFrame:
+    """BreakoutV2's textbook HTF: the line broken by a two-bar rally, RSI back to the line over three
+    bars, and a bounce on the last bar (a close retest)."""
+    final = [(2, -0.006), (2, 0.015), (3, -0.015), (1, 0.01)]
+    return trendline_htf(4, (4, -0.006), (4, 0.006), 0.002, final)
+
+
+def rising_ltf(bars: int = 340, volume: np.ndarray | float = 1000.0, *, end: float = 100.0) -> pd.DataFrame:
+    """An LTF that ends in 40 rising bars (OBV slope / mean volume = 1: the strongest agreement), its
+    last close at ``end`` (the HTF's, so that both timeframes show one price)."""
     close = path(100.0, (bars - 40, 0.0), (40, 0.002)) * (1 + 0.001 * np.sin(np.arange(bars)))
-    return frame(close, M15, volume=volume)
+    return frame(close * end / close[-1], M15, volume=volume)
+
+
+def flat_ltf(bars: int = 400, price: float = 100.0) -> pd.DataFrame:
+    """A quiet LTF ending at ``price``: a small sine wave, constant volume."""
+    close = 1 + 0.002 * np.sin(np.arange(bars) / 5.0)
+    return frame(price * close / close[-1], M15)
+
+
+def ltf_for(htf: pd.DataFrame, bars: int = 340) -> pd.DataFrame:
+    """The rising LTF of a textbook, ending at ``htf``'s last close."""
+    return rising_ltf(bars, end=float(htf["close"].iloc[-1]))
 
 
 def textbook_context(name: str, external: MarketData | None = None) -> SharedContext:
@@ -150,7 +177,8 @@ def textbook_context(name: str, external: MarketData | None = None) -> SharedCon
     if name == "Legacy":
         ltf, htf = textbook_pullback("LONG")
         return build_context(ltf, htf, external)
-    return build_context(rising_ltf(), breakout_htf(), external)
+    htf = breakout_htf() if name == "Breakout" else retest_htf()
+    return build_context(ltf_for(htf), htf, external)
 
 
 # --- dictated RSI shapes ----------------------------------------------------------------------------

@@ -197,11 +197,15 @@ def test_an_exception_becomes_a_wait_with_the_reason(caplog: pytest.LogCaptureFi
 @pytest.mark.parametrize(
     "bad",
     [
-        StrategyResult(Action.LONG, Bias.LONG, 80.0, Setup("LONG", entry=100.0, tp=110.0, sl=101.0, rr=2.0)),
-        StrategyResult(
-            Action.SHORT, Bias.SHORT, 80.0, Setup("SHORT", entry=100.0, tp=-5.0, sl=101.0, rr=2.0)
-        ),
         StrategyResult(Action.LONG, Bias.LONG, 80.0, None),
+        StrategyResult(Action.SHORT, Bias.SHORT, 80.0, Setup("LONG", entry=100.0, tp=110.0, sl=98.0, rr=5.0)),
+        StrategyResult(
+            Action.LONG,
+            Bias.LONG,
+            80.0,
+            Setup("LONG", entry=100.0, tp=104.0, sl=98.0, rr=2.0),
+            plan=Setup("LONG", entry=100.0, tp=110.0, sl=98.0, rr=5.0),
+        ),
         StrategyResult(
             Action.WAIT, Bias.NONE, 10.0, Setup("LONG", entry=100.0, tp=110.0, sl=90.0, rr=1.0), "x"
         ),
@@ -215,6 +219,23 @@ def test_invalid_results_become_a_wait(bad: StrategyResult) -> None:
     result = run_strategy(_Broken(bad), build_context(flat_ltf(60)))
     assert result.action is Action.WAIT and result.setup is None
     assert (result.reason or "").startswith("strategy error: StrategyError")
+
+
+@pytest.mark.parametrize(
+    ("plan", "reason"),
+    [
+        (Setup("LONG", entry=100.0, tp=110.0, sl=101.0, rr=2.0), "price already past the stop"),
+        (Setup("SHORT", entry=100.0, tp=-5.0, sl=101.0, rr=2.0), "SHORT target -5 at or below zero"),
+    ],
+)
+def test_plans_on_the_wrong_side_of_the_price_become_a_wait_saying_so(plan: Setup, reason: str) -> None:
+    """Judged from the current price (docs/design.md §12): the owner's SHORT target below zero too."""
+    action = Action(plan.side)
+    result = run_strategy(
+        _Broken(StrategyResult(action, Bias(plan.side), 80.0, plan)), build_context(flat_ltf(60))
+    )
+    assert result.action is Action.WAIT and result.setup is None
+    assert result.reason == reason
 
 
 def test_results_are_cleaned_and_clamped() -> None:

@@ -1,7 +1,8 @@
 """``quantpro``'s entry point: run the app and map every outcome to an exit code, in one place.
 
-Exit codes (docs/design.md §2): 0 feed written (ok/degraded), 3 feed written but failed, 1 no feed,
-2 bad arguments/settings or a refused key, 130 Ctrl-C.
+Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
+written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
+or a refused key, 130 Ctrl-C.
 """
 
 from __future__ import annotations

@@ -64,8 +64,11 @@ def _range(rng: np.random.Generator, coin: DemoCoin) -> tuple[FloatArray, FloatA
 
 #: The breakout's RSI trend, by bars before the last closed bar: an overbought pivot at 75, a touch
 #: at 57 and a lower pivot at 40 on one falling resistance line (77 → 66, three touches), RSI held
-#: below it, the cross one bar ago. Every leg is steep enough (≥ 0.5 a bar) that the zigzag added on
-#: top makes no other high pivot that could anchor a rival line.
+#: below it — in the 35–50 range after the last pivot, so price pulls back well below the pattern's
+#: top — and the cross one bar ago, in two steady bars rather than one jump (a break a trader could
+#: still enter, its stop and target within docs/design.md §12's bounds). Every leg is steep enough
+#: (≥ 0.5 a bar) that the zigzag added on top makes no other high pivot that could anchor a rival line,
+#: and RSI stays above 30, so no support line is anchored either.
 _BREAKOUT_KNOTS: tuple[tuple[int, float], ...] = (
     (149, 47.0),
     (130, 57.0),
@@ -74,15 +77,16 @@ _BREAKOUT_KNOTS: tuple[tuple[int, float], ...] = (
     (75, 77.0),
     (66, 58.0),
     (57, 77.0 - 11.0 * 18.0 / 35.0),
-    (49, 55.0),
+    (49, 49.0),
     (40, 66.0),
-    (30, 43.0),
-    (21, 49.0),
-    (13, 42.0),
-    (7, 48.0),
-    (2, 44.0),
-    (1, 61.0),
-    (0, 64.0),
+    (30, 34.0),
+    (21, 39.0),
+    (13, 33.0),
+    (7, 39.0),
+    (3, 50.0),
+    (2, 52.0),
+    (1, 57.0),
+    (0, 61.5),
 )
 _LINE_PIVOTS = (75, 57, 40)  # knots that must be exact pivots
 
@@ -98,7 +102,7 @@ def _breakout_rsi(rng: np.random.Generator) -> FloatArray:
     t, r = zip(*sorted(_BREAKOUT_KNOTS), strict=True)
     trend = np.interp(back, np.array(t, dtype=np.float64), np.array(r, dtype=np.float64))
     zigzag = rng.uniform(1.6, 2.0, BREAKOUT_BARS) * np.where(np.arange(BREAKOUT_BARS) % 2 == 0, 1.0, -1.0)
-    zigzag[-3:] = 0.0  # the break itself is exact
+    zigzag[-4:] = 0.0  # the break itself is exact
     for back_row in _LINE_PIVOTS:  # the line's pivots exact, their neighbours below them
         row = BREAKOUT_BARS - 1 - back_row
         zigzag[row] = 0.0

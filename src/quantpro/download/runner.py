@@ -17,9 +17,11 @@ from typing import Any, Protocol
 
 from quantpro.clock import Clock, now_ms
 from quantpro.download.fetch import MarketRef, select_symbols, top_by_volume, universe, update_file
+from quantpro.download.instruments import instrument_facts
 from quantpro.errors import ConfigError, QuantProError, RemoteError
 from quantpro.models import TIMEFRAME_MS
 from quantpro.store.layout import remove_stale_temp_files
+from quantpro.store.markets_file import MarketInfo, write_markets_file
 from quantpro.venues.client import VenueClient, build_exchange
 from quantpro.venues.table import VENUES, Venue, VenueSpec
 
@@ -79,6 +81,7 @@ class VenueReport:
     failures: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     error: str | None = None
+    instruments: list[MarketInfo] = field(default_factory=list)  # for markets.json (§12)
 
     @property
     def failed(self) -> bool:
@@ -141,6 +144,10 @@ def download_venue(
         _check_timeframes(exchange, spec, request.timeframes)
         markets = choose_markets(client, request, report)
         report.markets = len(markets)
+        loaded = getattr(exchange, "markets", None) or {}  # ccxt keeps what load_markets loaded
+        report.instruments = instrument_facts(
+            spec.venue.value, markets, loaded, getattr(exchange, "precisionMode", None)
+        )
         _download_files(client, request, markets, report, progress, stop, now=now_ms(clock))
     except QuantProError as exc:
         report.error = str(exc)
@@ -209,7 +216,20 @@ def download(
             for v in request.venues
         ]
         try:
-            return DownloadReport([f.result() for f in futures])
+            report = DownloadReport([f.result() for f in futures])
         except BaseException:
             stop.set()  # Ctrl-C: each venue stops before its next file; written files are whole
             raise
+    _write_instruments(request.data_dir, report, now_ms(clock))
+    return report
+
+
+def _write_instruments(data_dir: Path, report: DownloadReport, now: int) -> None:
+    """Record every downloaded market's ticks and sizes in ``DATA_DIR/markets.json`` (§12)."""
+    infos = [info for venue in report.venues for info in venue.instruments]
+    if not infos:
+        return
+    try:
+        write_markets_file(data_dir, infos, now_ms=now)
+    except OSError as exc:  # the candles are written; without the file setups are simply not rounded
+        log.warning("could not write the markets file in %s: %s", data_dir, exc.strerror or exc)

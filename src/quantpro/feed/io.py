@@ -36,7 +36,7 @@ def _invariant_problems(feed: Mapping[str, Any]) -> list[str]:
     run = feed["run"]
     if not isinstance(run, Mapping) or set(run) != set(RUN_KEYS):
         problems.append("run block does not have exactly the documented keys")
-    elif run["status"] not in ("ok", "degraded", "failed"):
+    elif run["status"] not in ("ok", "degraded", "failed", "stale"):
         problems.append(f"run.status is {run['status']!r}")
     signals = feed["signals"]
     if not isinstance(signals, list):

@@ -23,13 +23,15 @@ from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_stat
 from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
+from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
 from quantpro.runs.reasons import log_skipped
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.source import CoinalyzeSource
 from quantpro.store.layout import FEED_NAME, remove_stale_temp_files
 from quantpro.store.markets import LoadedMarket, LoadResult, load_markets
-from quantpro.strategies import Strategy, get_strategies
+from quantpro.store.markets_file import tick_sizes
+from quantpro.strategies import PlanRules, Strategy, get_strategies
 
 log = logging.getLogger(__name__)
 
@@ -112,32 +114,53 @@ class Scan:
     def fetch(
         self, loaded: LoadResult, source: DerivativesSource, progress: ProgressCallback | None
     ) -> SourceResult:
-        """The derivatives data of every market, from one source."""
-        return source.fetch([market.key for market in loaded.markets], progress=progress)
+        """The derivatives data of every market, from one source; a market with stale candles is not
+        sent (0 units) and gets neutral data saying why, unless the scan allows stale candles (§12)."""
+        fresh, stale = split_fresh(loaded.markets, allow_stale=self.settings.allow_stale)
+        if stale:
+            log.info("%d markets with stale candles are not sent to the %s source", len(stale), source.name)
+        result = (
+            source.fetch([m.key for m in fresh], progress=progress)
+            if fresh
+            else SourceResult({}, SourceStats())
+        )
+        for market in stale:
+            result.data[market.key] = not_fetched_data()
+        result.stats.oi_status["neutral"] = result.stats.oi_status.get("neutral", 0) + len(stale)
+        return result
 
     def analyse(self, markets: Sequence[LoadedMarket], data: dict[MarketKey, MarketData]) -> list[Signal]:
         """One signal per (market, strategy)."""
         factory = FeatureFactory(
             ltf_timeframe=self.request.ltf, htf_timeframe=self.request.htf, clock=self.clock
         )
+        rules = self.plan_rules()
         signals: list[Signal] = []
         for market in markets:
             external = data.get(market.key) or neutral_market_data("no derivatives data for this market")
             context = factory.context_for(
                 market.key.symbol, market.key.exchange, market.candles, external, scan_time_ms=self.scan_ms
             )
-            signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf))
+            signals.extend(signals_for(context, self.strategies, self.request.ltf, self.request.htf, rules))
         return signals
+
+    def plan_rules(self) -> PlanRules:
+        """The §12 rules of this scan: the settings' bounds and fee, the ticks of DATA_DIR/markets.json."""
+        return PlanRules.from_settings(self.settings, tick_sizes(self.request.data_dir))
 
     def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[Signal]) -> ScanOutcome:
         """The feed, written atomically, and the outcome it implies."""
         run = _run_summary(loaded, stats, self.clock.now() - self.started)
+        if mostly_stale(loaded.markets, allow_stale=self.settings.allow_stale):
+            run.status = "stale"  # more than half the markets: the feed describes the past (§12)
         feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts
         feed_path = self.request.feed_path
         write_feed(feed_path, feed)
         log.info("Saved %d signals to %s", len(feed["signals"]), feed_path)
         log.info("Last Updated: %d (%s)", feed["last_updated"], utc_text(feed["last_updated"]))
-        exit_code = 3 if run.status == "failed" else 0
+        exit_code = {"failed": 3, "stale": EXIT_STALE}.get(run.status, 0)
+        if run.status == "stale":
+            log.error("%s", stale_message(loaded.markets, self.scan_ms, str(self.request.data_dir)))
         return ScanOutcome(feed_path, feed, run, exit_code, feed["signals"])
 
 
@@ -156,7 +179,8 @@ def run_scan(
 ) -> ScanOutcome:
     """The whole scan. Raises ConfigError (exit 2), AuthenticationError (exit 2, no feed),
     NoMarketsError / FeedWriteError (exit 1); otherwise the feed is written and the outcome says
-    whether it is ok/degraded (exit 0) or failed (exit 3)."""
+    whether it is ok/degraded (exit 0), failed (exit 3) or stale (exit 4: more than half the markets'
+    candles are stale, docs/design.md §12)."""
     clock = clock or SystemClock()
     request = ScanRequest(Path(data_dir), strategy, output, ltf, htf)
     scan = Scan(settings, request, clock)

@@ -11,15 +11,19 @@ from quantpro.strategies.base import ACTION_THRESHOLD, Strategy, run_strategy, v
 from quantpro.strategies.breakout import Breakout
 from quantpro.strategies.breakout_v2 import BreakoutV2
 from quantpro.strategies.legacy import Legacy
+from quantpro.strategies.plan import DEFAULT_RULES, PlanRules, judge_plan
 
 __all__ = [
     "ACTION_THRESHOLD",
+    "DEFAULT_RULES",
     "STRATEGIES",
     "Breakout",
     "BreakoutV2",
     "Legacy",
+    "PlanRules",
     "Strategy",
     "get_strategies",
+    "judge_plan",
     "run_strategy",
     "validate_result",
 ]

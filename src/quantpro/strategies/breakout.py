@@ -21,18 +21,19 @@ from quantpro.strategies.common import (
     crossing_rows,
     decide,
     derivatives_points,
+    extreme_beyond,
     make_setup,
     past_line,
     sign,
+    structure_stop,
     trendline_start,
     wait,
 )
+from quantpro.strategies.plan import current_price
 
 BREAK_WINDOW = 3  # the crossing must be within the last 3 closed bars
-SWING_BARS = 5
 STOP_BEYOND_ATR = 0.5
-STOP_MAX_ATR = 2.5
-TARGET_HEIGHT = 1.618
+STOP_MIN_ATR = 1.0  # never inside one HTF bar's noise
 BASE_POINTS = 20.0
 
 
@@ -56,8 +57,9 @@ class Breakout(Strategy):
         if past_line(htf.rsi, found.line, len(htf) - 1) <= 0:
             return wait("break failed: RSI is back through the line", bias=Bias(found.side), **extra)
         composition, details = score_break(context, found)
+        details["trigger_price"] = float(htf.candles.close[found.row])
         extra["details"] = details
-        return decide(found.side, breakout_setup(htf, found), composition, **extra)
+        return decide(found.side, breakout_setup(context, found), composition, **extra)
 
 
 def recent_break(htf: TimeframeFeatures, lines: list[Trendline | None]) -> Break | None:
@@ -101,20 +103,17 @@ def score_break(context: SharedContext, found: Break) -> tuple[dict[str, float],
     return composition, details
 
 
-def breakout_setup(htf: TimeframeFeatures, found: Break) -> Setup | str:
-    """Entry at the break's close; stop 0.5 ATR beyond the last 5 bars' swing, at most 2.5 ATR away;
-    target 1.618 × the pattern's price height (from the line's first pivot to the break)."""
+def breakout_setup(context: SharedContext, found: Break) -> Setup | str:
+    """Entered at the current price (the break bar's close is only the trigger); stop 0.5 ATR beyond
+    the swing since the bar before the break, and at least 1 ATR away;
+    target the pattern's extreme — the highest high (a SHORT: lowest low) since the line's first pivot,
+    where the momentum the line measures peaked (docs/strategies.md)."""
+    htf = context.htf
     atr = atr_at(htf)
     if atr is None:
         return "HTF ATR unavailable"
-    side, s = found.side, sign(found.side)
-    candles = htf.candles
-    entry = float(candles.close[found.row])
-    if side == "LONG":
-        swing_stop = float(candles.low[-SWING_BARS:].min()) - STOP_BEYOND_ATR * atr
-    else:
-        swing_stop = float(candles.high[-SWING_BARS:].max()) + STOP_BEYOND_ATR * atr
-    sl = entry - s * min(s * (entry - swing_stop), STOP_MAX_ATR * atr)
-    pattern = slice(found.line.start, found.row + 1)
-    height = float(candles.high[pattern].max() - candles.low[pattern].min())
-    return make_setup(side, entry, sl, entry + s * TARGET_HEIGHT * height)
+    price = current_price(context)
+    first = found.row - 1  # the bar before the break: the last one still under the line
+    sl = structure_stop(htf, found.side, first, price, atr, beyond_atr=STOP_BEYOND_ATR, min_atr=STOP_MIN_ATR)
+    tp = extreme_beyond(htf, found.side, found.line.start, price)
+    return make_setup(found.side, context, sl, tp)

@@ -17,6 +17,7 @@ from quantpro.analysis.features import SharedContext, TimeframeFeatures
 from quantpro.analysis.trendlines import Trendline, find_pivots
 from quantpro.models import Action, Bias, FloatArray, IntArray, Setup, StrategyResult
 from quantpro.strategies.base import ACTION_THRESHOLD
+from quantpro.strategies.plan import current_price
 
 DivergenceKind = Literal["regular", "hidden"]
 
@@ -60,7 +61,8 @@ def readings(tf: TimeframeFeatures) -> dict[str, Any]:
 
 
 def _rounded(value: float | None, digits: int = 6) -> float | None:
-    return None if value is None else round(value, digits)
+    """``value`` to ``digits`` significant digits: an ATR of 1.2e-7 on a 5e-6 coin must not read 0."""
+    return None if value is None else float(f"{value:.{digits}g}")
 
 
 def wait(reason: str, *, bias: Bias = Bias.NONE, score: float = 0.0, **extra: Any) -> StrategyResult:
@@ -76,34 +78,71 @@ def derivatives_points(derivatives: DerivativesComponent, side: Side) -> dict[st
     return points
 
 
-def make_setup(side: Side, entry: float, sl: float, tp: float) -> Setup | str:
-    """A valid setup, or the reason there is none (a SHORT's target at or below zero, a degenerate stop)."""
-    values = (entry, sl, tp)
-    if not all(math.isfinite(value) for value in values):
+def make_setup(side: Side, context: SharedContext, sl: float, tp: float | None) -> Setup | str:
+    """The plan entered at the current price (docs/design.md §12), or why there is none.
+
+    ``tp=None`` means the pattern has no target left beyond the price. Whether the plan is within the
+    bounds — or the price already past its stop — is the wrapper's judgement
+    (:func:`quantpro.strategies.plan.judge_plan`), made once for every strategy.
+    """
+    if tp is None:
+        return "price already past the target: no swing of the pattern lies beyond it"
+    entry = current_price(context)
+    if not all(math.isfinite(value) for value in (entry, sl, tp)):
         return "setup prices are not finite"
-    if side == "SHORT" and tp <= 0:
-        return f"SHORT target {tp:.6g} at or below zero"
-    if entry <= 0 or sl <= 0:
-        return "setup prices at or below zero"
     risk, reward = sign(side) * (entry - sl), sign(side) * (tp - entry)
-    if risk <= 0 or reward <= 0:
-        return "stop or target on the wrong side of the entry"
-    return Setup(side=side, entry=entry, tp=tp, sl=sl, rr=round(reward / risk, 4))
+    rr = reward / risk if risk > 0 and reward > 0 else 0.0
+    return Setup(side=side, entry=entry, tp=tp, sl=sl, rr=round(rr, 4))
 
 
 def decide(side: Side, setup: Setup | str, composition: dict[str, float], **extra: Any) -> StrategyResult:
-    """LONG/SHORT when the setup is valid and the score reaches 70; otherwise WAIT saying why."""
+    """LONG/SHORT when there is a plan and the score reaches 70; otherwise WAIT saying why (a WAIT
+    below the threshold keeps its plan in ``plan``, for the backtest)."""
     score = round(sum(composition.values()), 4)
     bias = Bias(side)
     if isinstance(setup, str):
         return wait(setup, bias=bias, score=score, score_composition=composition, **extra)
     if score < ACTION_THRESHOLD:
         reason = f"score {score:.1f} below {ACTION_THRESHOLD:.0f}"
-        return wait(reason, bias=bias, score=score, score_composition=composition, **extra)
+        return wait(reason, bias=bias, score=score, score_composition=composition, plan=setup, **extra)
     action = Action(side)
     return StrategyResult(
-        action=action, bias=bias, score=score, setup=setup, score_composition=composition, **extra
+        action=action, bias=bias, score=score, setup=setup, plan=setup, score_composition=composition, **extra
     )
+
+
+def structure_stop(
+    tf: TimeframeFeatures,
+    side: Side,
+    first_row: int,
+    price: float,
+    atr: float,
+    *,
+    beyond_atr: float = 0.5,
+    min_atr: float = 1.0,
+) -> float:
+    """A stop beyond structure and noise: ``beyond_atr`` ATR past the extreme of rows ``first_row…``
+    (the swing the trade must not lose), and at least ``min_atr`` ATR from the price (outside the
+    bars' own noise). A price already past that swing keeps the swing's stop: the wrapper refuses it."""
+    window = slice(max(0, first_row), None)
+    s = sign(side)
+    extreme = float(tf.candles.low[window].min() if side == "LONG" else tf.candles.high[window].max())
+    sl = extreme - s * beyond_atr * atr
+    distance = s * (price - sl)
+    if distance <= 0:
+        return sl
+    return price - s * max(distance, min_atr * atr)
+
+
+def extreme_beyond(tf: TimeframeFeatures, side: Side, first_row: int, price: float) -> float | None:
+    """The highest high (a LONG; the lowest low for a SHORT) of rows ``first_row…`` when it lies beyond
+    the price — a level the market has already traded at, so a move can reach it — else ``None``."""
+    window = slice(max(0, first_row), None)
+    values = tf.candles.high[window] if side == "LONG" else tf.candles.low[window]
+    if values.size == 0:
+        return None
+    extreme = float(values.max() if side == "LONG" else values.min())
+    return extreme if sign(side) * (extreme - price) > 0 else None
 
 
 def crossing_rows(rsi: FloatArray, line: Trendline, since: int) -> IntArray:

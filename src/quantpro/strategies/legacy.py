@@ -15,7 +15,7 @@ import numpy as np
 
 from quantpro.analysis.derivatives import Side
 from quantpro.analysis.features import SharedContext, TimeframeFeatures
-from quantpro.models import Bias, StrategyResult
+from quantpro.models import Bias, Setup, StrategyResult
 from quantpro.strategies.base import Strategy
 from quantpro.strategies.common import (
     atr_at,
@@ -26,15 +26,17 @@ from quantpro.strategies.common import (
     make_setup,
     readings,
     sign,
+    structure_stop,
     value_at,
     wait,
 )
+from quantpro.strategies.plan import current_price
 
 RANGE_BARS = 50  # the LTF window whose range the pullback is measured against
 DEPTH_MIN, DEPTH_MAX = 0.30, 0.80
 GOLDEN_MIN, GOLDEN_MAX = 0.382, 0.618
 STOP_ATR = 0.5  # stop beyond the pullback's extreme
-TARGET_MIN_RR = 2.0  # target: the prior swing extreme, at least 2 R away
+STOP_MIN_ATR = 1.5  # and never inside the LTF's own noise
 PENALTY_OBV, PENALTY_DIVERGENCE, PENALTY_BOLLINGER = -10.0, -10.0, -5.0
 
 
@@ -53,6 +55,7 @@ class Legacy(Strategy):
 
     name = "Legacy"
     strategy_type = "legacy"
+    plan_timeframe = "ltf"  # the pullback is drawn on the LTF: its target is judged by the LTF's ATR
 
     def analyze(self, context: SharedContext) -> StrategyResult:
         htf, ltf = context.htf, context.ltf
@@ -65,7 +68,7 @@ class Legacy(Strategy):
             return wait(pullback, bias=Bias(side), **extra)
         composition, details = score_pullback(context, pullback)
         extra["details"] = details
-        return decide(side, legacy_setup(ltf, pullback), composition, **extra)
+        return decide(side, legacy_setup(context, pullback), composition, **extra)
 
 
 def htf_bias(htf: TimeframeFeatures) -> tuple[Side | None, str]:
@@ -118,10 +121,12 @@ def score_pullback(context: SharedContext, pb: Pullback) -> tuple[dict[str, floa
         "penalty_bollinger": PENALTY_BOLLINGER if outside else 0.0,
     }
     details = {
+        "trigger_price": float(ltf.candles.close[-1]),  # the pullback's level: the close it was judged at
         "htf_bias": pb.side,
         "adx": value_at(htf.adx, -1),
         "pullback_depth": round(pb.depth, 4),
         "impulse_rows": [pb.origin, pb.extreme],
+        "impulse_extreme": float((ltf.candles.high if pb.side == "LONG" else ltf.candles.low)[pb.extreme]),
         "obv_flow": flow,
         "volume_ratio": ratio,
         "contrary_divergence": contrary_div,
@@ -171,21 +176,14 @@ def outside_bollinger(ltf: TimeframeFeatures) -> bool:
     return close > upper or close < lower
 
 
-def legacy_setup(ltf: TimeframeFeatures, pb: Pullback) -> Any:
-    """Entry at the close; stop 0.5 ATR beyond the pullback's extreme; target the impulse's extreme,
-    at least 2 R away (a SHORT whose target would reach zero gets no setup)."""
+def legacy_setup(context: SharedContext, pb: Pullback) -> Setup | str:
+    """Entered at the current price; stop 0.5 ATR beyond the pullback's extreme and at least 1.5 ATR
+    away (the LTF's noise); target the impulse's extreme — the swing the trend has to regain."""
+    ltf = context.ltf
     atr = atr_at(ltf)
     if atr is None:
         return "LTF ATR unavailable"
-    entry = float(ltf.candles.close[-1])
-    since = slice(pb.extreme + 1, None)
-    s = sign(pb.side)
-    if pb.side == "LONG":
-        sl = float(ltf.candles.low[since].min()) - STOP_ATR * atr
-        swing = float(ltf.candles.high[pb.extreme])
-    else:
-        sl = float(ltf.candles.high[since].max()) + STOP_ATR * atr
-        swing = float(ltf.candles.low[pb.extreme])
-    risk = s * (entry - sl)
-    tp = entry + s * max(s * (swing - entry), TARGET_MIN_RR * risk)
-    return make_setup(pb.side, entry, sl, tp)
+    price = current_price(context)
+    sl = structure_stop(ltf, pb.side, pb.extreme + 1, price, atr, beyond_atr=STOP_ATR, min_atr=STOP_MIN_ATR)
+    extreme = ltf.candles.high[pb.extreme] if pb.side == "LONG" else ltf.candles.low[pb.extreme]
+    return make_setup(pb.side, context, sl, float(extreme))

@@ -34,6 +34,14 @@ def scan(
     ltf: Annotated[str, typer.Option("--ltf", help="Lower timeframe.")] = "15m",
     htf: Annotated[str, typer.Option("--htf", help="Higher timeframe.")] = "4h",
     cache_dir: CacheDirOption = None,
+    allow_stale: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stale",
+            help="Analyse and fetch markets whose candles are stale (replays of old data); "
+            "default QUANTPRO_ALLOW_STALE.",
+        ),
+    ] = False,
     top: TopOption = DEFAULT_TOP,
     min_score: MinScoreOption = 0.0,
     output_format: FormatOption = "table",
@@ -41,9 +49,10 @@ def scan(
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
 
     The feed goes to DATA_DIR/master_feed.json unless --output says otherwise; a summary and the top
-    signals go to stdout, the log to stderr.
+    signals go to stdout, the log to stderr. Markets whose candles are stale get WAIT and no
+    derivatives; more than half stale is exit 4.
     """
-    settings = settings_for(cache_dir=cache_dir)
+    settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
     outcome = run_with_progress(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
     show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
