@@ -256,7 +256,7 @@ def test_counts_are_logged(sim: Any, processor: BatchProcessor, logs: pytest.Log
     assert any(m.startswith("Fetching batch 3/4 (2 symbols)") for m in messages)  # no L/S for ETH.H
     # the cost is said before it is spent: 3 + 3 + 2 + 3 units; 11 fit in one 400-unit window
     assert any(m.startswith("Plan: 11 units in 4 requests for 3 Coinalyze symbols") for m in messages)
-    assert any("takes about 0 s" in m for m in messages if m.startswith("Plan:"))
+    assert any("takes about 0s" in m for m in messages if m.startswith("Plan:"))
     assert "Units spent: 11 (minimum 11)" in messages
     assert processor.last_stats.oi_status == {"resolved": 2, "aggregated": 1, "neutral": 1}
 

@@ -87,13 +87,21 @@ def test_resolve_reuses_the_symbol_cache(sim: Any, tmp_path: Path) -> None:
 def test_cache_dir_comes_from_the_environment_then_defaults_to_data(
     sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # resolve is read-only: it uses these directories when they exist and never creates one (§16)
+    assert main(["resolve", "BTCUSDT", "MEXC"]) == 0
+    assert not (Path.cwd() / "data").exists()
+    (Path.cwd() / "data").mkdir()
     assert main(["resolve", "BTCUSDT", "MEXC"]) == 0
     assert (Path.cwd() / "data" / "coinalyze_symbols.json").is_file()
+    (tmp_path / "env").mkdir()
     monkeypatch.setenv("QUANTPRO_CACHE_DIR", str(tmp_path / "env"))
     assert main(["resolve", "BTCUSDT", "MEXC"]) == 0
     assert (tmp_path / "env" / "coinalyze_symbols.json").is_file()
+    (tmp_path / "flag").mkdir()
     assert main(["resolve", "BTCUSDT", "MEXC", "--cache-dir", str(tmp_path / "flag")]) == 0
     assert (tmp_path / "flag" / "coinalyze_symbols.json").is_file()
+    assert main(["symbols", "refresh", "--cache-dir", str(tmp_path / "new")]) == 0  # a writer creates it
+    assert (tmp_path / "new" / "coinalyze_symbols.json").is_file()
 
 
 def test_symbols_refresh_forces_a_fetch(sim: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

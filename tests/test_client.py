@@ -240,7 +240,7 @@ def test_429_with_decimal_retry_after(
 
 
 def test_429_without_retry_after_waits_a_full_window(
-    sim: RunningSimulator, make_client: ClientFactory, clock: FakeClock
+    sim: RunningSimulator, make_client: ClientFactory, clock: FakeClock, logs: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
     sim.script(Fault.RATE_LIMIT_NO_RETRY_AFTER, path="/funding-rate")
@@ -248,6 +248,9 @@ def test_429_without_retry_after_waits_a_full_window(
     assert outcome.failed is None
     assert [(r.status, r.time - T0) for r in sim.log] == [(429, 0.0), (200, 60.0)]
     assert client.stats.http_429 == 1 and client.stats.retries == 1
+    # said in words and in the one duration form (docs/design.md §16), never "Retry-After None"
+    assert "HTTP 429 on /funding-rate: waiting 1m00s (no Retry-After: one window)" in logs.messages
+    assert not any("Retry-After None" in m for m in logs.messages)
 
 
 def test_429_with_integer_retry_after(

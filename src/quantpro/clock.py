@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 
@@ -66,3 +67,31 @@ class FakeClock:
 def now_ms(clock: Clock) -> int:
     """The clock's time in Unix milliseconds."""
     return int(clock.now() * 1000)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in the one human form every QuantPro line uses (docs/design.md §16).
+
+    ``0.25`` → ``0.2s``; ``2`` → ``2s``; ``42.4`` → ``42s``; ``75`` → ``1m15s``; ``2580`` → ``43m00s``;
+    ``3725`` → ``1h02m``; ``90000`` → ``25h00m``. Under ten seconds one decimal is kept (a Retry-After of
+    0.5 s is not "0s"); negative durations and NaN read as ``0s``.
+    """
+    if not seconds > 0:  # also NaN
+        return "0s"
+    if seconds < 10:
+        text = f"{seconds:.1f}".rstrip("0").rstrip(".")
+        return f"{text}s" if text != "0" else "0s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def utc_text(ms: int | float, *, seconds: bool = True) -> str:
+    """Unix milliseconds as ``2026-01-19 16:23:58 UTC`` (``seconds=False``: ``2026-01-19 16:23 UTC``)."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -295,3 +297,44 @@ def load_settings(**overrides: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None
+
+
+# -- where each value came from (``quantpro show-config``, docs/design.md §16) ----------------------------
+
+SettingSource = Literal["flag", "env", ".env", "quantpro.toml", "default"]
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting (``QUANTPRO_EXCHANGE_URL_<VENUE>`` for the venue URLs)."""
+    if field == "exchange_urls":
+        return EXCHANGE_URL_PREFIX + "<VENUE>"
+    alias = Settings.model_fields[field].validation_alias
+    assert isinstance(alias, AliasChoices)
+    return str(alias.choices[0])
+
+
+def setting_sources(**overrides: Any) -> dict[str, SettingSource]:
+    """For every setting, where :func:`load_settings` with these flags takes its value from: the first
+    of flag, environment, ``.env``, ``quantpro.toml`` that has it, else the default. The same
+    pydantic-settings sources are asked, so the answer cannot drift from what is loaded."""
+    given = {name for name, value in overrides.items() if value is not None}
+    found: list[tuple[SettingSource, set[str]]] = [
+        ("env", {k.upper() for k in EnvSettingsSource(Settings)()}),
+        (".env", {k.upper() for k in DotEnvSettingsSource(Settings)()}),
+        ("quantpro.toml", {k.upper() for k in _toml_values()}),
+    ]
+    sources: dict[str, SettingSource] = {}
+    for field in Settings.model_fields:
+        if field in given:
+            sources[field] = "flag"
+        elif field == "exchange_urls":
+            sources[field] = "env" if _exchange_urls(os.environ) else "default"
+        else:
+            name = env_name(field).upper()
+            sources[field] = next((label for label, names in found if name in names), "default")
+    return sources
+
+
+def _toml_values() -> dict[str, Any]:
+    path = Path.cwd() / CONFIG_FILE
+    return TomlConfigSettingsSource(Settings, toml_file=path)() if path.is_file() else {}

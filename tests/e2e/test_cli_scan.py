@@ -7,6 +7,7 @@ The CLI runs on the real clock; the one test whose retries would sleep for real 
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -78,7 +79,9 @@ def test_scan_all_exits_0_with_summary_and_table_on_stdout_and_progress_on_stder
     feed = read_feed(feed_path)
     validate(feed_validator, feed)
     assert len(feed["signals"]) == 3 * MARKETS
-    table_rows = [line for line in stdout.splitlines() if line.startswith("│")]
+    lines = stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("───"))
+    table_rows = [line for line in lines[rule + 1 :] if re.match(r"^\s*\d+\.\d ", line)]
     actionable = [s for s in feed["signals"] if s["action"] != "WAIT"]
     assert len(table_rows) == min(15, len(actionable)) > 0
     assert f"{actionable[0]['score']:.1f}" in table_rows[0] and actionable[0]["symbol"] in table_rows[0]

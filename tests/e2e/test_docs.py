@@ -50,8 +50,11 @@ def _reference() -> str:
 
 
 def _row(reference: str, path: str) -> str:
-    """The command's row (or rows) in the reference: lines naming `quantpro PATH`."""
-    return "\n".join(line for line in reference.splitlines() if f"`quantpro {path}" in line)
+    """The command's part of the reference: its generated ``--help`` block under ``### `quantpro PATH```."""
+    heading = f"### `quantpro {path}`"
+    if heading not in reference:
+        return ""
+    return reference.split(heading, 1)[1].split("\n### ", 1)[0]
 
 
 def test_the_cli_has_the_documented_commands() -> None:

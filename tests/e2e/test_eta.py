@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from quantpro.cli.views import format_duration
+from quantpro.clock import format_duration
 from quantpro.net.ratelimit import eta_seconds
 
 
@@ -48,8 +48,11 @@ def test_cold_eta_is_the_benchmark_floor(calls: int, period: float) -> None:
     ("seconds", "text"),
     [
         (0, "0s"),
-        (0.4, "0s"),
-        (0.6, "1s"),
+        (0.04, "0s"),
+        (0.4, "0.4s"),  # under ten seconds one decimal: a Retry-After of 0.5 s is not "0s"
+        (2.0, "2s"),
+        (9.94, "9.9s"),
+        (10.4, "10s"),
         (-5, "0s"),
         (59, "59s"),
         (60, "1m00s"),

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from quantpro.clock import FakeClock
+from quantpro.runs.reasons import group_reasons
 from quantpro.simulator import RunningSimulator
 
 from .conftest import assert_three_signals_each, assert_valid_feed, scan
@@ -128,7 +129,7 @@ def test_hostile_files_are_skipped_or_repaired_and_named_while_the_scan_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     skipped, repaired = _hostile(data_dir)
-    caplog.set_level(logging.INFO, logger="quantpro")
+    caplog.set_level(logging.DEBUG, logger="quantpro")
 
     outcome = scan(sim, data_dir, clock)
 
@@ -136,10 +137,14 @@ def test_hostile_files_are_skipped_or_repaired_and_named_while_the_scan_goes_on(
     assert set(reasons) == set(skipped), set(reasons) ^ set(skipped)
     for file, fragment in skipped.items():
         assert fragment in reasons[file], (file, reasons[file])
-    # every skip is also a warning line with its reason
+    # every skip is a debug line with its reason (-v), and each kind of reason one warning with a count
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     for file in skipped:
-        assert any(file in line and reasons[file] in line for line in warnings), file
+        assert any(line == f"skipped {file}: {reasons[file]}" for line in debug), file
+    for group in group_reasons(reasons.items()):
+        assert sum(f"skipped {group.count} file" in w and group.reason in w for w in warnings) == 1, group
+    assert sum(w.startswith("skipped ") for w in warnings) == len(group_reasons(reasons.items()))
     # every repair is named with what was repaired, in the log people read (INFO, not only debug)
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     for file, fragment in repaired.items():

@@ -1,14 +1,21 @@
 """Logging set-up for the command line: stderr for people, an optional debug file, secrets redacted.
 
 Library modules only do ``log = logging.getLogger(__name__)`` with %-style arguments. This module is
-called once by the CLI. Every handler carries a filter that replaces registered secrets (the API key)
-with ``***``, as a second line of defence: no code should log the key in the first place.
+called by the CLI (docs/design.md §2, §16):
+
+- on a terminal, lines are ``[TAG] message`` (rich, no time: a person is watching); anywhere else
+  (cron, journald, a pipe, a file) every line starts with its UTC time and level;
+- ``--log-file PATH`` / ``QUANTPRO_LOG_FILE`` also writes every line at debug level, with times;
+- every handler carries a filter that replaces registered secrets with ``***`` (a second line of
+  defence: no code should log a secret in the first place) and escapes control characters, so a
+  newline in a candle file's name cannot forge a log line.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +23,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from quantpro.secrets import redact, register_secret, registered
+
+__all__ = ["TAGS", "configure_logging", "escape_controls", "stderr_console"]
 
 #: Short tags in front of log lines, as in the reference design (``[BATCH] Resolved: …``).
 TAGS = {
@@ -30,6 +39,21 @@ TAGS = {
     "quantpro.download": "DOWNLOAD",
 }
 
+#: ``2026-01-19T16:23:58.123Z INFO    [SCAN] …``: ISO 8601 in UTC, sortable, what journald and cron mail keep.
+_TIMED_FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-7s [%(tag)s] %(message)s"
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_FILE_FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-7s [%(tag)s] %(name)s: %(message)s"
+
+# C0 controls, DEL, C1 controls and the Unicode line and paragraph separators: anything a terminal or
+# a log reader might take for the end of a line or a cursor movement.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``): one line, inert."""
+    return text.translate(_CONTROLS)
+
 
 def _tag(name: str) -> str:
     for prefix, tag in TAGS.items():
@@ -38,13 +62,24 @@ def _tag(name: str) -> str:
     return name.rsplit(".", 1)[-1].upper()
 
 
-class _RedactingFilter(logging.Filter):
+class _SafeLineFilter(logging.Filter):
+    """Redacts secrets, escapes control characters and adds the ``tag`` field, once per record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if registered():
-            message = redact(record.getMessage())
-            record.msg, record.args = message, None
-        record.tag = _tag(record.name)
+        if not getattr(record, "_quantpro_safe", False):
+            message = record.getMessage()
+            if registered():
+                message = redact(message)
+            record.msg, record.args = escape_controls(message), None
+            record._quantpro_safe = True
+            record.tag = _tag(record.name)
         return True
+
+
+def _utc_formatter(fmt: str) -> logging.Formatter:
+    formatter = logging.Formatter(fmt, datefmt=_DATE_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
 
 
 def stderr_console() -> Console:
@@ -74,16 +109,14 @@ def configure_logging(verbosity: int = 0, log_file: Path | None = None, secrets:
         handler.setFormatter(logging.Formatter("[%(tag)s] %(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s [%(tag)s] %(message)s"))
+        handler.setFormatter(_utc_formatter(_TIMED_FORMAT))
     handler.setLevel(level)
-    handler.addFilter(_RedactingFilter())
+    handler.addFilter(_SafeLineFilter())
     root.addHandler(handler)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setLevel(logging.DEBUG)
-        file_handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s [%(tag)s] %(name)s: %(message)s")
-        )
-        file_handler.addFilter(_RedactingFilter())
+        file_handler.setFormatter(_utc_formatter(_FILE_FORMAT))
+        file_handler.addFilter(_SafeLineFilter())
         root.addHandler(file_handler)

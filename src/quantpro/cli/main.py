@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from quantpro.cli import commands  # noqa: F401  (registers every command on the app)
-from quantpro.cli.app import EXIT_INTERRUPTED, EXIT_NO_FEED, EXIT_OK, EXIT_USAGE, app, log
+from quantpro.cli.app import EXIT_INTERRUPTED, EXIT_NO_FEED, EXIT_OK, EXIT_USAGE, log
+from quantpro.cli.introspect import build_command
 from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, NoMarketsError
 
 __all__ = ["main", "run"]
@@ -21,18 +21,13 @@ __all__ = ["main", "run"]
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
     try:
-        result = app(args=argv, prog_name="quantpro", standalone_mode=False)
+        result = build_command().main(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         return _interrupted()
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, …
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            print(f"Error: {exc.format_message()}", file=sys.stderr)
-        return EXIT_USAGE if exc.exit_code == EXIT_USAGE else int(exc.exit_code)
+        return _usage_error(exc)
     except AuthenticationError as exc:
         log.error(  # the error already says "the Coinalyze API refused the key: …; check COINALYZE_API_KEY"
             "%s (environment or .env). No feed was written; the previous feed is untouched.", exc
@@ -47,6 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into a return value of 130
         return _interrupted()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line on stderr that names the problem and where help is (no usage block, no traceback);
+    ``quantpro`` or a group alone still prints its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()  # type: ignore[attr-defined]
+        return EXIT_USAGE
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", None) or "quantpro"
+    message = " ".join(exc.format_message().split())  # typer's messages may span lines
+    message = message.replace("Value error, ", "")  # pydantic's prefix says nothing to a user
+    print(f"Error: {message} (see '{where} --help')", file=sys.stderr)
+    return EXIT_USAGE if exc.exit_code == EXIT_USAGE else int(exc.exit_code)
 
 
 def _interrupted() -> int:

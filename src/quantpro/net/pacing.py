@@ -29,7 +29,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from quantpro.clock import Clock
+from quantpro.clock import Clock, format_duration
 from quantpro.errors import RateLimitError
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import VENUE_PACING_LOCK, VENUE_PACING_STATE
@@ -95,15 +95,17 @@ class Pacer:
             wait = start - now
             if max_wait is not None and wait > max_wait:
                 raise RateLimitError(
-                    f"{self.name}: the venue's budget is held for {wait:.0f} s (a rate limit the venue "
-                    "answered, here or in another QuantPro process)",
+                    f"{self.name}: the venue's budget is held for {format_duration(wait)} (a rate limit "
+                    "the venue answered, here or in another QuantPro process)",
                     source=self.name,
                     retry_after=wait,
                 )
             state["next_free"] = start + self.budget.interval(cost)
             self.schedule.append(Slot(start, cost, what))
         if wait > 0:
-            log.debug("%s: waiting %.2f s for budget before %s", self.name, wait, what or "request")
+            log.debug(
+                "%s: waiting %s for budget before %s", self.name, format_duration(wait), what or "request"
+            )
             self._clock.sleep(wait)
         return wait
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from quantpro.clock import Clock
+from quantpro.clock import Clock, format_duration
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import RATELIMIT_LOCK, RATELIMIT_STATE
 
@@ -284,7 +284,13 @@ class RateLimiter:
             )
 
     def _wait(self, seconds: float, units: int) -> None:
-        log.debug("waiting %.3fs for %d units (window %d per %gs)", seconds, units, self.calls, self.period)
+        log.debug(
+            "waiting %s for %d units (window %d per %s)",
+            format_duration(seconds),
+            units,
+            self.calls,
+            format_duration(self.period),
+        )
         self.clock.sleep(seconds)
 
     @contextlib.contextmanager

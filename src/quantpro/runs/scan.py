@@ -17,13 +17,14 @@ from pathlib import Path
 import httpx
 
 from quantpro.analysis.features import FeatureFactory
-from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.clock import Clock, SystemClock, now_ms, utc_text
 from quantpro.errors import ConfigError, NoMarketsError
 from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_status, write_feed
 from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
 from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
+from quantpro.runs.reasons import log_skipped
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.source import CoinalyzeSource
@@ -105,8 +106,7 @@ class Scan:
             request.data_dir,
             len(loaded.skipped),
         )
-        for skipped in loaded.skipped:
-            log.warning("skipped %s: %s", skipped.file, skipped.reason)
+        log_skipped([(s.file, s.reason) for s in loaded.skipped])
         if not loaded.markets:
             raise NoMarketsError(f"no valid market in {request.data_dir}; nothing to scan, no feed written")
         return loaded
@@ -157,7 +157,7 @@ class Scan:
         feed_path = self.request.feed_path
         write_feed(feed_path, feed)
         log.info("Saved %d signals to %s", len(feed["signals"]), feed_path)
-        log.info("Last Updated: %d", feed["last_updated"])
+        log.info("Last Updated: %d (%s)", feed["last_updated"], utc_text(feed["last_updated"]))
         exit_code = {"failed": 3, "stale": EXIT_STALE}.get(run.status, 0)
         if run.status == "stale":
             log.error("%s", stale_message(loaded.markets, self.scan_ms, str(self.request.data_dir)))

@@ -2,8 +2,11 @@
 
 A write goes to a temporary file in the target's directory, is fsynced, then renamed over the target,
 and the directory is fsynced: a crash at any moment leaves the previous file or the new one, never a
-torn one. A read treats a missing, unreadable or corrupt file as a miss (``None``), with a warning for
-the corrupt case, so callers rebuild instead of crashing.
+torn one. The temporary file is created with mode 0666 less the umask, as ``open()`` would create the
+target, so the file that survives the rename is as readable as the user's umask says (a web server or
+a bot running as another user can read the feed; docs/design.md §16). A read treats a missing,
+unreadable or corrupt file as a miss (``None``), with a warning for the corrupt case, so callers
+rebuild instead of crashing.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,25 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+#: Mode of a new file before the umask: what ``open(path, "w")`` uses.
+FILE_MODE = 0o666
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new ``.NAME.XXXXXXXX.tmp`` beside ``path``, created exclusively with :data:`FILE_MODE`.
+
+    :func:`tempfile.mkstemp` would create it 0600, and that mode would survive the rename.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, FILE_MODE), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename).
 
@@ -48,8 +70,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     back the previous version — for small, hot state nobody loses by (the shared venue pacing)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -250,5 +250,5 @@ def load_markets(
             log.info("%s: %s", file, text)  # repairs are named where people read them, not only at debug
         markets.append(market)
     skipped.sort(key=lambda s: s.file)
-    log.info("loaded %d markets from %s (%d files skipped)", len(markets), data_dir, len(skipped))
+    log.debug("loaded %d markets from %s (%d files skipped)", len(markets), data_dir, len(skipped))
     return LoadResult(markets, skipped, notes)

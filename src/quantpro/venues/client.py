@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import ccxt
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from quantpro.clock import Clock
+from quantpro.clock import Clock, format_duration
 from quantpro.errors import (
     BadRequestError,
     ConfigError,
@@ -324,10 +324,10 @@ class VenueClient:
         error = state.outcome.exception() if state.outcome is not None else None
         delay = state.upcoming_sleep
         log.warning(
-            "%s: %s failed (%s); retry %d in %.1f s",
+            "%s: %s failed (%s); retry %d in %s",
             self.spec.venue.value,
             what,
             error,
             state.attempt_number,
-            delay,
+            format_duration(delay or 0.0),
         )

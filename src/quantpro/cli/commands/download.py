@@ -12,17 +12,32 @@ from quantpro.cli.app import EXIT_NO_FEED, EXIT_OK, app, settings_for
 
 @app.command()
 def download(
-    data_dir: Annotated[Path, typer.Argument(help="Directory to fill with candle files.")],
+    data_dir: Annotated[
+        Path,
+        typer.Argument(file_okay=False, help="Directory to fill with candle files (created if missing)."),
+    ],
     exchange: Annotated[
-        str, typer.Option("--exchange", help="Comma-separated venues.")
+        str, typer.Option("--exchange", help="Comma-separated venues (see quantpro list-exchanges).")
     ] = "BINANCE,BYBIT,OKX,BITGET,MEXC,KUCOIN,HYPERLIQUID",
-    top: Annotated[int | None, typer.Option("--top", min=1, help="N largest by 24 h quote volume.")] = None,
-    symbols: Annotated[str | None, typer.Option("--symbols", help="Comma-separated symbols.")] = None,
-    ltf: Annotated[str, typer.Option("--ltf")] = "15m",
-    htf: Annotated[str, typer.Option("--htf")] = "4h",
-    candles: Annotated[int, typer.Option("--candles", min=50)] = 500,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", min=1, help="Only the N largest markets of each venue by 24 h quote volume."),
+    ] = None,
+    symbols: Annotated[
+        str | None,
+        typer.Option("--symbols", help="Only these comma-separated local symbols (e.g. BTCUSDT,ETHUSDT)."),
+    ] = None,
+    ltf: Annotated[str, typer.Option("--ltf", help="Lower timeframe to download.")] = "15m",
+    htf: Annotated[str, typer.Option("--htf", help="Higher timeframe to download.")] = "4h",
+    candles: Annotated[
+        int, typer.Option("--candles", min=50, help="Candles to keep per file (at least 50).")
+    ] = 500,
 ) -> int:
-    """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR."""
+    """Download candles from the exchanges' public APIs (through ccxt) into DATA_DIR.
+
+    Incremental (a second run fetches only the new candles) and atomic (an interrupted run leaves every
+    file whole).
+    """
     from rich.console import Console
 
     from quantpro.cli.console import stderr_console

@@ -8,19 +8,28 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from quantpro.cli.app import CacheDirOption, app, settings_for
+from quantpro.cli.table_options import DEFAULT_TOP, FormatOption, MinScoreOption, TopOption, show_outcome
 
 if TYPE_CHECKING:
+    from quantpro.runs.scan import ScanOutcome
     from quantpro.settings import Settings
 
 
 @app.command()
 def scan(
-    data_dir: Annotated[Path, typer.Argument(help="Directory of candle files.")],
+    data_dir: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Directory of candle files.")
+    ],
     strategy: Annotated[
-        str, typer.Option("--strategy", help="`all` or a comma-separated list of strategy names.")
+        str,
+        typer.Option(
+            "--strategy",
+            help="`all` or a comma-separated list of strategy names, any case (an unknown name lists them).",
+        ),
     ] = "all",
     output: Annotated[
-        Path | None, typer.Option("--output", help="Feed path (default DATA_DIR/master_feed.json).")
+        Path | None,
+        typer.Option("--output", dir_okay=False, help="Feed path (default DATA_DIR/master_feed.json)."),
     ] = None,
     ltf: Annotated[str, typer.Option("--ltf", help="Lower timeframe.")] = "15m",
     htf: Annotated[str, typer.Option("--htf", help="Higher timeframe.")] = "4h",
@@ -33,28 +42,35 @@ def scan(
             "default QUANTPRO_ALLOW_STALE.",
         ),
     ] = False,
+    top: TopOption = DEFAULT_TOP,
+    min_score: MinScoreOption = 0.0,
+    output_format: FormatOption = "table",
 ) -> int:
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
 
-    Markets whose candles are stale get WAIT and no derivatives; more than half stale is exit 4.
+    The feed goes to DATA_DIR/master_feed.json unless --output says otherwise; a summary and the top
+    signals go to stdout, the log to stderr. Markets whose candles are stale get WAIT and no
+    derivatives; more than half stale is exit 4.
     """
     settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
-    return scan_and_render(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
+    outcome = run_with_progress(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
+    show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)
+    return outcome.exit_code
 
 
-def scan_and_render(settings: Settings, data_dir: Path, **options: Any) -> int:
-    """Run a scan with a progress display on stderr and the results on stdout."""
-    from rich.console import Console
-
+def run_with_progress(settings: Settings, data_dir: Path, **options: Any) -> ScanOutcome:
+    """Run a scan with a progress display on stderr."""
     from quantpro.cli.console import stderr_console
-    from quantpro.cli.views import ApiProgress, render_outcome
+    from quantpro.cli.views import ApiProgress
     from quantpro.runs.scan import run_scan
 
     progress = ApiProgress(stderr_console(), settings.rate_limit_calls, settings.rate_limit_period)
     with progress.running():
-        outcome = run_scan(settings, data_dir, progress=progress, **options)
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=160)  # a pipe or a file: don't fold the table
-    render_outcome(outcome, console)
+        return run_scan(settings, data_dir, progress=progress, **options)
+
+
+def scan_and_render(settings: Settings, data_dir: Path, **options: Any) -> int:
+    """Run a scan with a progress display on stderr and the results (the default table) on stdout."""
+    outcome = run_with_progress(settings, data_dir, **options)
+    show_outcome(outcome)
     return outcome.exit_code

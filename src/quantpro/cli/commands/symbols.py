@@ -8,7 +8,7 @@ from quantpro.errors import AuthenticationError
 
 @symbols_app.command("refresh")
 def symbols_refresh(cache_dir: CacheDirOption = None) -> int:
-    """Force a refresh of the symbol cache."""
+    """Refetch the Coinalyze catalogue (2 units) and rewrite the symbol cache."""
     from quantpro.errors import CoinalyzeError
     from quantpro.sources.coinalyze.resolver import get_resolver
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
-from quantpro.clock import Clock, SystemClock
+from quantpro.clock import Clock, SystemClock, format_duration
 from quantpro.errors import (
     AuthenticationError,
     CoinalyzeError,
@@ -300,12 +300,12 @@ class CoinalyzeBatchClient:
             exc = state.outcome.exception() if state.outcome is not None else None
             delay = state.next_action.sleep if state.next_action is not None else 0.0
             log.warning(
-                "retry %d of %s (%d units) after %s; backing off %.1fs",
+                "retry %d of %s (%d units) after %s; backing off %s",
                 state.attempt_number,
                 path,
                 units,
                 exc,
-                delay,
+                format_duration(delay),
             )
 
         return hook
@@ -323,16 +323,18 @@ class CoinalyzeBatchClient:
             charged = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             self._account(path, reservation, charged)
             log.debug(
-                "GET %s units=%d failed: %s (waited %.2fs)",
+                "GET %s units=%d failed: %s (waited %s)",
                 path,
                 units,
                 type(exc).__name__,
-                reservation.waited,
+                format_duration(reservation.waited),
             )
             raise transport_error(exc, path, self.settings.http_timeout) from exc
         status = response.status_code
         self._account(path, reservation, status not in UNCHARGED_STATUSES)
-        log.debug("GET %s units=%d status=%d waited=%.2fs", path, units, status, reservation.waited)
+        log.debug(
+            "GET %s units=%d status=%d waited=%s", path, units, status, format_duration(reservation.waited)
+        )
         error = error_for_status(
             status,
             endpoint=path,
@@ -357,7 +359,8 @@ class CoinalyzeBatchClient:
     def _on_rate_limited(self, error: RateLimitError) -> None:
         self._sink.count("http_429")
         wait = error.retry_after if error.retry_after is not None else self.limiter.period
-        log.warning("HTTP 429 on %s: waiting %.3fs (Retry-After %s)", error.endpoint, wait, error.retry_after)
+        why = "no Retry-After: one window" if error.retry_after is None else "as its Retry-After says"
+        log.warning("HTTP 429 on %s: waiting %s (%s)", error.endpoint, format_duration(wait), why)
         self.limiter.block_until(self.clock.now() + wait)
 
 

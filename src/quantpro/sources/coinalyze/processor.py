@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, cast
 
-from quantpro.clock import Clock, now_ms
+from quantpro.clock import Clock, format_duration, now_ms
 from quantpro.errors import AuthenticationError, CoinalyzeError
 from quantpro.models import (
     DataMetadata,
@@ -193,13 +193,13 @@ class BatchProcessor:
         seconds = eta_seconds(units, calls, period)
         log.info(
             "Plan: %d units in %d requests for %d Coinalyze symbols (fresh cached data reused); "
-            "at %d units per %g s that takes about %.0f s",
+            "at %d units per %s that takes about %s",
             units,
             len(plan),
             symbols,
             calls,
-            period,
-            seconds,
+            format_duration(period),
+            format_duration(seconds),
         )
 
     def get_data_for_symbol(
