@@ -32,7 +32,7 @@ NO_STORE_REASON = "as-of replay: no derivatives store, neutral rule"
 _DIGITS = re.compile(r"^\d{10,}$")
 
 
-def parse_as_of(text: str) -> int:
+def parse_as_of(text: str, flag: str = "--as-of") -> int:
     """``TIME`` as Unix ms: digits are Unix milliseconds; otherwise ISO 8601 (naive = UTC, ``Z`` ok).
 
     Raises :class:`ConfigError` (exit 2) naming the accepted forms.
@@ -44,13 +44,13 @@ def parse_as_of(text: str) -> int:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise ConfigError(
-            f"--as-of {text!r} is neither ISO 8601 (2026-01-15T12:00Z) nor Unix milliseconds"
+            f"{flag} {text!r} is neither ISO 8601 (2026-01-15T12:00Z) nor Unix milliseconds"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     ms = moment.timestamp() * 1000
     if not math.isfinite(ms) or ms <= 0:
-        raise ConfigError(f"--as-of {text!r} is before 1970")
+        raise ConfigError(f"{flag} {text!r} is before 1970")
     return round(ms)
 
 

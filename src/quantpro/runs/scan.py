@@ -24,6 +24,7 @@ from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
 from quantpro.runs.asof import AsOfSource, DerivativesAt, NoDerivativesAt
+from quantpro.runs.backtest.report import attach_track_records
 from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
 from quantpro.runs.reasons import log_skipped
 from quantpro.settings import Settings
@@ -154,6 +155,7 @@ class Scan:
     def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[Signal]) -> ScanOutcome:
         """The feed, written atomically, and the outcome it implies."""
         run = _run_summary(loaded, stats, self.clock.now() - self.started)
+        attach_track_records(signals, self.request.data_dir)  # from DATA_DIR/backtest.json (§13)
         if mostly_stale(loaded.markets, allow_stale=self.settings.allow_stale):
             run.status = "stale"  # more than half the markets: the feed describes the past (§12)
         feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts

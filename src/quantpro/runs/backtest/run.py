@@ -91,6 +91,7 @@ class BacktestResult:
 
 
 def _jobs(settings: Settings, request: BacktestRequest, derivatives: DerivativesAt) -> list[MarketJob]:
+    strategies = tuple(get_strategies(request.strategy))  # an unknown name is a usage error first
     if not request.data_dir.is_dir():
         raise ConfigError(f"data directory {request.data_dir} does not exist or is not a directory")
     files, _skipped = discover_markets(request.data_dir, ltf=request.ltf, htf=request.htf)
@@ -98,7 +99,6 @@ def _jobs(settings: Settings, request: BacktestRequest, derivatives: Derivatives
         raise NoMarketsError(f"no market in {request.data_dir}; nothing to backtest")
     fee = settings.fee_pct if request.fee_pct is None else request.fee_pct
     rules = PlanRules.from_settings(settings, tick_sizes(request.data_dir))
-    strategies = tuple(get_strategies(request.strategy))
     every = request.every_ms or TIMEFRAME_MS[request.ltf]
     return [
         MarketJob(
