@@ -114,6 +114,7 @@ def _plan(series: MarketSeries, strategy: Strategy, result: StrategyResult, at_m
         quoted_entry=plan.entry,
         stop=plan.sl,
         target=plan.tp,
+        components=tuple(sorted(result.score_composition.items())),
     )
 
 

@@ -43,6 +43,7 @@ class Plan:
     quoted_entry: float
     stop: float
     target: float
+    components: tuple[tuple[str, float], ...] = ()  # the score's composition (calibration, §12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Trade:
     quoted_entry: float
     r_quoted: float  # the same exit from the quoted entry (its risk, its fees)
     data_ended: bool  # closed "open" because the candles ended before the horizon
+    components: tuple[tuple[str, float], ...] = ()  # the plan's score composition (not in the JSON)
 
     @property
     def hold_ms(self) -> int:
@@ -160,4 +162,5 @@ def simulate(candles: Candles, plan: Plan, *, horizon_ms: int, fee_pct: float, e
         quoted_entry=plan.quoted_entry,
         r_quoted=round(_r(side, plan.quoted_entry, price, plan.stop, fee), 6),
         data_ended=found is None and int(candles.time[last]) + candles.interval_ms < horizon_end,
+        components=plan.components,
     )
