@@ -97,6 +97,8 @@ def backtest(
     if html is not None:
         atomic_write_bytes(html, render_html(document).encode())
     console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=140)  # a file or pipe: the whole table
     for item in backtest_tables(document):
         console.print(item)
     console.print(f"Report: {path}" + (f"; page: {html}" if html else ""))
