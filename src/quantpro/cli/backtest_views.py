@@ -90,4 +90,14 @@ def backtest_tables(document: dict[str, Any]) -> list[Table | str]:
             f"{name}: Spearman(score, R) {_num(rank.get('all_plans'), 2, True)}; edge over random timing "
             f"{_num(base.get('edge_r'), 3, True)} R {base.get('ci95') or ''}"
         )
+    quoted = ", ".join(f"{name} {_num(value, 3, True)}" for name, value in s["quoted_entry"].items())
+    lines.append(
+        f"Expectancy from the quoted entry (the signal's own price) instead of the next open: {quoted}"
+    )
+    excluded = s["exclusions"]
+    lines.append(
+        f"Excluded: {excluded['plans_not_filled'] or 'no plan'} not filled; "
+        f"{excluded['open_at_data_end']} trades closed open at the data's end; {excluded['markets_skipped']} markets without a usable cut; "
+        f"derivatives at the cuts: {s['derivatives']}"
+    )
     return [facts, headline, bucket_table, *lines]

@@ -93,6 +93,7 @@ def backtest(
         result = run_backtest(settings, request)
     document = report_document(result)
     path = output or data_dir / BACKTEST_JSON
+    document["params"].update(output=str(path), html=None if html is None else str(html))
     write_report(path, document)
     if html is not None:
         atomic_write_bytes(html, render_html(document).encode())
