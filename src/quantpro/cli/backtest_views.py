@@ -97,7 +97,8 @@ def backtest_tables(document: dict[str, Any]) -> list[Table | str]:
     excluded = s["exclusions"]
     lines.append(
         f"Excluded: {excluded['plans_not_filled'] or 'no plan'} not filled; "
-        f"{excluded['open_at_data_end']} trades closed open at the data's end; {excluded['markets_skipped']} markets without a usable cut; "
+        f"{excluded['open_at_data_end']} trades closed open at the data's end; "
+        f"{excluded['markets_skipped']} markets without a usable cut; "
         f"derivatives at the cuts: {s['derivatives']}"
     )
     return [facts, headline, bucket_table, *lines]
