@@ -27,7 +27,14 @@ from quantpro.runs.backtest.views import MarketSeries
 from quantpro.store.markets import MarketFiles, load_market
 from quantpro.strategies import PlanRules, Strategy, run_strategy
 
-__all__ = ["BASELINE_DRAWS", "MarketJob", "MarketOutcome", "replay_market", "results_at"]
+__all__ = [
+    "BASELINE_DRAWS",
+    "MarketJob",
+    "MarketOutcome",
+    "random_timing_r",
+    "replay_market",
+    "results_at",
+]
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +180,7 @@ def replay_market(job: MarketJob) -> MarketOutcome:
             if result.score >= job.min_score:  # below 70 only when --min-score asks for it
                 actionable.offer(plan)
     outcome.trades, outcome.all_trades = actionable.trades, every.trades
-    outcome.baseline_r = _baseline(job, series, end_ms, outcome.trades, valid_cuts)
+    outcome.baseline_r = random_timing_r(job, series, end_ms, outcome.trades, valid_cuts)
     return outcome
 
 
@@ -193,7 +200,7 @@ def market_cuts(series: MarketSeries, from_ms: int | None, end_ms: int, every_ms
     return range(start, end_ms + 1, every_ms)
 
 
-def _baseline(
+def random_timing_r(
     job: MarketJob, series: MarketSeries, end_ms: int, trades: list[Trade], cuts: list[int]
 ) -> list[float]:
     """Per trade, the mean R of the same side and the same stop/target distances (as fractions of the

@@ -20,7 +20,7 @@ from quantpro.runs.backtest.stats import (
     spearman,
 )
 
-__all__ = ["SUMMARY_KEYS", "summarise"]
+__all__ = ["SUMMARY_KEYS", "edge_over_baseline", "summarise"]
 
 SUMMARY_KEYS = (
     "universe",
@@ -63,7 +63,7 @@ def _distances(trades: Sequence[Trade]) -> dict[str, Any]:
     return {"stop_pct": _percentiles(stops), "target_pct": _percentiles(targets)}
 
 
-def _baseline(pairs: Sequence[tuple[Trade, float]], seed: int) -> dict[str, Any]:
+def edge_over_baseline(pairs: Sequence[tuple[Trade, float]], seed: int) -> dict[str, Any]:
     """The signal's R against the mean R of the same plan at random times in the same market."""
     usable = [(t, b) for t, b in pairs if math.isfinite(b)]
     if not usable:
@@ -158,7 +158,7 @@ def summarise(outcomes: Sequence[MarketOutcome], params: dict[str, Any], *, seed
             for name in strategies
         },
         "baseline": {
-            name: _baseline([p for p in pairs if p[0].strategy == name], seed) for name in strategies
+            name: edge_over_baseline([p for p in pairs if p[0].strategy == name], seed) for name in strategies
         },
         "quoted_entry": {
             name: group_stats([t for t in trades if t.strategy == name], seed=seed, quoted=True)[
