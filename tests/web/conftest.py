@@ -88,6 +88,7 @@ def live_server(app: Any) -> Iterator[LiveServer]:
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", app)
     finally:
+        app.app.state.closing.set()  # end the event streams, or uvicorn waits for them
         server.should_exit = True
         thread.join(10)
         sock.close()

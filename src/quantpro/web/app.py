@@ -9,6 +9,7 @@ are switched off: they would load scripts from the internet.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,6 +94,7 @@ def create_app(
     rows = _Rows()
     app = FastAPI(title="QuantPro", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.watcher = watcher
+    app.state.closing = closing = threading.Event()  # set to end every event stream (tests, shutdown)
 
     async def current() -> FeedSnapshot | None:
         return await anyio.to_thread.run_sync(watcher.refresh)
@@ -210,7 +212,7 @@ def create_app(
             await current()
             seen = (watcher.state()["version"], watcher.problem)
             yield {"event": "hello", "data": orjson.dumps(watcher.state()).decode()}
-            while not await request.is_disconnected():
+            while not closing.is_set() and not await request.is_disconnected():
                 await anyio.sleep(poll_s)
                 await current()
                 state = watcher.state()

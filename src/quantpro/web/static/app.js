@@ -137,7 +137,7 @@ function keeps(f, r) {
 }
 
 function sortValue(row, field) {
-  if (field === "age") return row.fired_at === null ? null : -row.fired_at; // youngest first = latest fired
+  if (field === "age") return row.fired_at; // "desc" = youngest first = the latest fired
   return row[field];
 }
 
