@@ -49,12 +49,19 @@ def open_page(tab: Tab, server: LiveServer) -> Any:
 
 
 def wait_rows(page: Any, count: int) -> None:
+    """Wait until the table holds ``count`` rows, scrolling it down as a person would: it renders
+    PAGE rows at a time, more as its end comes into view."""
     page.wait_for_function(
-        "([sel, n]) => document.querySelectorAll(sel).length === n",
+        """([sel, n]) => {
+            const wrap = document.getElementById("table-wrap");
+            wrap.scrollTop = wrap.scrollHeight;
+            return document.querySelectorAll(sel).length === n;
+        }""",
         arg=[ROW, count],
         timeout=TIMEOUT_MS,
         polling=50,
     )
+    page.evaluate("document.getElementById('table-wrap').scrollTop = 0")
 
 
 def only_loopback(tab: Tab) -> None:
@@ -66,8 +73,13 @@ def only_loopback(tab: Tab) -> None:
 def test_rows_match_the_feed(tab: Tab, server: LiveServer, data_dir: Path) -> None:
     feed = read_feed(data_dir)
     page = open_page(tab, server)
+    first = page.locator(ROW).count()
+    assert 0 < first <= len(feed["signals"])
+    if first < len(feed["signals"]):  # the rest come as the table scrolls
+        assert f"{len(feed['signals']) - first} more" in page.get_by_test_id("more-rows").inner_text()
     wait_rows(page, len(feed["signals"]))
     assert rows(page) == feed_rows(feed["signals"])
+    assert page.get_by_test_id("more-rows").inner_text() == ""
     run = page.get_by_test_id("run-status")
     assert run.get_attribute("data-status") == feed["run"]["status"]
     assert f"markets {feed['run']['markets']}" in run.inner_text()
@@ -112,16 +124,20 @@ def test_every_filter_and_sort(tab: Tab, server: LiveServer, data_dir: Path) -> 
         return [float(v) if v not in ("", None) else None for v in values]
 
     page.get_by_test_id("sort-score").click()  # the second click on the sorted column: lowest first
+    wait_rows(page, len(signals))
     scores = column("score")
     assert scores == sorted(scores) and scores[0] == min(s["score"] for s in signals)
     page.get_by_test_id("sort-rr").click()
+    wait_rows(page, len(signals))
     rr = column("rr")
     known = [v for v in rr if v is not None]
     assert known and known == sorted(known, reverse=True) and rr[: len(known)] == known
     page.get_by_test_id("sort-age").click()
+    wait_rows(page, len(signals))
     fired = column("firedAt")
     assert fired == sorted(fired, key=lambda v: -(v or 0))  # youngest (latest fired) first
     page.get_by_test_id("sort-age").click()
+    wait_rows(page, len(signals))
     assert column("firedAt") == sorted(fired, key=lambda v: v or 0)
     only_loopback(tab)
 
