@@ -182,8 +182,8 @@ function rowHTML(r) {
   const age = ageOf(r);
   return `<tr data-testid="signal-row" data-exchange="${esc(r.exchange)}" data-symbol="${esc(r.symbol)}" data-strategy="${esc(r.strategy)}" data-action="${esc(r.action)}" data-score="${r.score}" data-rr="${r.rr ?? ""}" data-fired-at="${r.fired_at ?? ""}"${selected ? ' class="selected"' : ""}>`
     + `<td class="num">${num(r.score, 1)}</td><td>${esc(r.strategy)}</td><td>${esc(r.exchange)}</td><td>${esc(r.display_symbol)}</td>`
-    + `<td>${esc(r.timeframe)}/${esc(r.htf)}</td><td class="${esc(r.action)}" title="${esc(r.reason || "")}">${esc(r.action)}</td>`
-    + `<td class="num">${price(r.price)}</td><td class="num">${price(r.entry)}</td><td class="num">${num(r.stop_pct)}</td><td class="num">${num(r.target_pct)}</td>`
+    + `<td class="opt">${esc(r.timeframe)}/${esc(r.htf)}</td><td class="${esc(r.action)}" title="${esc(r.reason || "")}">${esc(r.action)}</td>`
+    + `<td class="num opt">${price(r.price)}</td><td class="num opt">${price(r.entry)}</td><td class="num">${num(r.stop_pct)}</td><td class="num">${num(r.target_pct)}</td>`
     + `<td class="num">${num(r.rr)}</td><td class="num" title="${r.fired_at ? utc(r.fired_at) : ""}">${duration(age)}</td>`
     + `<td>${badges.join("")}</td><td>${track}</td></tr>`;
 }
@@ -315,6 +315,7 @@ async function openDetail(key, opts = {}) {
   if (seq !== state.detailSeq) return;
   const detail = $("detail");
   detail.hidden = false;
+  document.body.classList.add("detail-open");
   detail.dataset.exchange = key.exchange;
   detail.dataset.symbol = key.symbol;
   detail.dataset.strategy = key.strategy;
@@ -378,7 +379,7 @@ function wire() {
     const tr = event.target.closest('tr[data-testid="signal-row"]');
     if (tr) openDetail({ exchange: tr.dataset.exchange, symbol: tr.dataset.symbol, strategy: tr.dataset.strategy });
   });
-  $("d-close").addEventListener("click", () => { state.selected = null; destroyCharts(); $("detail").hidden = true; });
+  $("d-close").addEventListener("click", () => { state.selected = null; destroyCharts(); $("detail").hidden = true; document.body.classList.remove("detail-open"); });
   const more = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) renderMore(); }, { root: $("table-wrap") });
   more.observe($("more"));
 }
