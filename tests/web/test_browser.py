@@ -232,3 +232,34 @@ def test_the_token_once_then_a_cookie_the_page_cannot_read(
         assert page.evaluate("document.cookie") == ""  # HttpOnly
         page.wait_for_selector('[data-testid="live-status"]:text("live")', timeout=TIMEOUT_MS)
     only_loopback(tab)
+
+
+def test_badges_stale_track_record_and_skipped_files(tab: Tab, server: LiveServer, data_dir: Path) -> None:
+    feed = read_feed(data_dir)
+    signals = [dict(s) for s in feed["signals"]]
+    signals[0] = {**signals[0], "meta": {**signals[0]["meta"], "stale": True}}
+    track = {"trades": 42, "win_rate": 0.55, "expectancy_r": 0.21, "ci95": [0.02, 0.4], "period": {}}
+    signals[1] = {**signals[1], "track_record": track}
+    skipped = [{"file": "KUCOIN_CAKEUSDTM_15m.json", "reason": "invalid JSON at byte 20480"}]
+    run = {**feed["run"], "skipped_files": skipped, "changes": {**feed["run"]["changes"], "new": 3}}
+    write_feed_doc(data_dir, {**feed, "run": run, "signals": signals})
+    page = open_page(tab, server)
+    first, second = page.locator(ROW).nth(0), page.locator(ROW).nth(1)
+    assert first.get_by_test_id("badge-stale").is_visible()
+    assert second.get_by_test_id("badge-stale").count() == 0
+    assert page.get_by_test_id("badge-stale").count() == 1
+    assert second.get_by_test_id("badge-track").inner_text() == "42 tr · 55% · +0.21R"
+    assert first.get_by_test_id("badge-track").inner_text() == "—"
+    source = signals[0]["oi_metadata"]["source"]
+    assert first.get_by_test_id("badge-provenance").inner_text().startswith(source)
+    assert "1 skipped file" in page.get_by_test_id("run-skipped").inner_text()
+    page.get_by_test_id("run-skipped").locator("summary").click()
+    assert (
+        "KUCOIN_CAKEUSDTM_15m.json: invalid JSON at byte 20480"
+        in page.get_by_test_id("run-skipped").inner_text()
+    )
+    assert "new 3" in page.get_by_test_id("run-changes").inner_text()
+    second.click()
+    page.wait_for_selector('[data-testid="signal-detail"][data-ready=yes]', timeout=TIMEOUT_MS)
+    assert "42 trades" in page.get_by_test_id("track-record").inner_text()
+    only_loopback(tab)
