@@ -170,3 +170,28 @@ def test_status_backtest_and_changes(data_dir: Path) -> None:
     assert client.get("/api/backtest").json() == {"schema_version": 1, "summary": {}}
     (data_dir / BACKTEST_JSON).write_text('{"schema_versi')
     assert client.get("/api/backtest").status_code == 503
+
+
+def test_trendline_rows_follow_the_candles_when_the_file_lost_its_first_bars(data_dir: Path) -> None:
+    feed = read_feed(data_dir)["signals"]
+    drawn = next(s for s in feed if s["observability"]["rsi_visuals"].get("resistance"))
+    url = f"/api/markets/{drawn['exchange']}/{drawn['symbol']}"
+
+    def pivot_times() -> tuple[list[int], list[int], int]:
+        body = client_for(data_dir).get(url).json()
+        geometry = next(d["geometry"] for d in body["signals"] if d["signal"] == drawn)
+        line = geometry["lines"][0]
+        return (
+            [p["time"] for p in line["pivots"]],
+            [p["time"] for p in line["points"]],
+            geometry["break"]["time"],
+        )
+
+    before = pivot_times()
+    htf_file = data_dir / f"{drawn['exchange']}_{drawn['symbol']}_4h.json"
+    rows = orjson.loads(htf_file.read_bytes())
+    htf_file.write_bytes(orjson.dumps(rows[10:]))  # a download that keeps fewer candles
+    assert pivot_times() == before
+    htf_file.write_bytes(orjson.dumps(rows[:-40]))  # the scan's last candle is gone: no geometry drawn
+    body = client_for(data_dir).get(url).json()
+    assert next(d["geometry"] for d in body["signals"] if d["signal"] == drawn) is None

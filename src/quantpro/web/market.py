@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from quantpro.analysis.features import TimeframeFeatures, compute_features
 from quantpro.errors import ConfigError, DataFileError
 from quantpro.models import FloatArray
@@ -117,8 +119,41 @@ def _line(line: Mapping[str, Any], features: TimeframeFeatures, end_row: int) ->
     }
 
 
-def geometry(visuals: Mapping[str, Any], htf: TimeframeFeatures) -> dict[str, Any]:
-    """The feed's ``rsi_visuals`` mapped onto the HTF chart: lines, pivots, the break."""
+def _row_shift(reading: Mapping[str, Any], htf: TimeframeFeatures) -> int | None:
+    """How many rows the HTF candles moved since the scan (a file trimmed at its start): the scan's
+    last HTF candle (``signal.htf.time``) was its row ``candles - 1``; ``None`` when it is gone."""
+    last, count = reading.get("time"), reading.get("candles")
+    if not isinstance(last, int) or not isinstance(count, int):
+        return 0
+    found = np.flatnonzero(htf.candles.time == last)
+    return int(found[0]) - (count - 1) if found.size else None
+
+
+def _shifted(visuals: Mapping[str, Any], shift: int) -> dict[str, Any]:
+    out = dict(visuals)
+    if isinstance(out.get("break_row"), int):
+        out["break_row"] += shift
+    for kind in ("resistance", "support"):
+        line = out.get(kind)
+        if isinstance(line, Mapping) and shift:
+            line = dict(line)
+            line["pivot_rows"] = [r + shift for r in line.get("pivot_rows") or [] if isinstance(r, int)]
+            line["touch_rows"] = [r + shift for r in line.get("touch_rows") or [] if isinstance(r, int)]
+            line["intercept"] = float(line.get("intercept", 0.0)) - float(line.get("slope", 0.0)) * shift
+            out[kind] = line
+    return out
+
+
+def geometry(
+    visuals: Mapping[str, Any], htf: TimeframeFeatures, reading: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The feed's ``rsi_visuals`` (rows of the scan's HTF candles) mapped onto the HTF chart: lines,
+    pivots, the break. ``reading`` is the signal's ``htf`` block, to realign rows when the file lost
+    candles at its start since the scan; ``None`` when the scan's candles are no longer there."""
+    shift = _row_shift(reading or {}, htf)
+    if shift is None:
+        return None
+    visuals = _shifted(visuals, shift)
     n = len(htf.candles)
     brk = visuals.get("break_row")
     end_row = brk if isinstance(brk, int) else n - 1
@@ -156,7 +191,10 @@ def market_detail(
     drawn = []
     for signal in own:
         visuals = (signal.get("observability") or {}).get("rsi_visuals") or {}
-        drawn.append({"signal": signal, "geometry": geometry(visuals, htf_features) if visuals else None})
+        reading = signal.get("htf") if isinstance(signal.get("htf"), Mapping) else None
+        drawn.append(
+            {"signal": signal, "geometry": geometry(visuals, htf_features, reading) if visuals else None}
+        )
     return {
         "exchange": files.key.exchange,
         "symbol": files.key.symbol,

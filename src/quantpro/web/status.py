@@ -33,8 +33,8 @@ def _mask_url(url: str) -> str:
 
 def _shown(field: str, value: Any) -> Any:
     if isinstance(value, SecretStr) or field in SECRET_FIELDS:
-        set_ = value is not None and bool(str(getattr(value, "get_secret_value", lambda: value)()).strip())
-        return "*** (set)" if set_ else "(not set)"
+        secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return "*** (set)" if secret is not None and str(secret).strip() else "(not set)"
     if field == "base_url" and isinstance(value, str):
         return _mask_url(value)
     if isinstance(value, dict):

@@ -362,7 +362,12 @@ async function openDetail(key, opts = {}) {
 function connect() {
   const live = $("live");
   const source = new EventSource("/events");
-  source.addEventListener("hello", () => { live.textContent = "live"; live.className = "badge live"; });
+  source.addEventListener("hello", (event) => {
+    live.textContent = "live"; live.className = "badge live";
+    // a feed written between the first load and this connection (or during a reconnect) is not missed
+    const hello = JSON.parse(event.data || "{}");
+    if (!state.feed || hello.version !== state.feed.version || hello.problem !== state.feed.problem) loadFeed();
+  });
   source.addEventListener("feed", () => { loadFeed(); });
   source.onerror = () => { live.textContent = "reconnecting"; live.className = "badge warn"; };
 }
