@@ -263,3 +263,26 @@ def test_badges_stale_track_record_and_skipped_files(tab: Tab, server: LiveServe
     page.wait_for_selector('[data-testid="signal-detail"][data-ready=yes]', timeout=TIMEOUT_MS)
     assert "42 trades" in page.get_by_test_id("track-record").inner_text()
     only_loopback(tab)
+
+
+def test_the_address_keeps_the_filters_and_the_keyboard_opens_a_row(
+    tab: Tab, server: LiveServer, data_dir: Path
+) -> None:
+    signals = read_feed(data_dir)["signals"]
+    page = open_page(tab, server)
+    page.get_by_test_id("filter-exchange").select_option("OKX")
+    page.get_by_test_id("filter-min-score").fill("60")
+    page.get_by_test_id("sort-rr").click()
+    assert page.url.endswith("#exchange=OKX&min_score=60&sort=rr")
+    page.reload()
+    page.wait_for_selector("body[data-ready=yes]", timeout=TIMEOUT_MS)
+    assert page.get_by_test_id("filter-exchange").input_value() == "OKX"
+    want = [s for s in signals if s["exchange"] == "OKX" and s["score"] >= 60]
+    wait_rows(page, len(want))
+    assert sorted(rows(page)) == sorted(feed_rows(want))
+    assert page.locator("th.sorted").get_attribute("data-sort") == "rr"
+    page.locator(ROW).first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-testid="signal-detail"][data-ready=yes]', timeout=TIMEOUT_MS)
+    assert page.get_by_test_id("signal-detail").get_attribute("data-exchange") == "OKX"
+    only_loopback(tab)

@@ -77,7 +77,8 @@ function showProblem(text) {
 
 function fillOptions(id, values) {
   const select = $(id);
-  const current = select.value;
+  const current = select.value || select.dataset.wanted || "";
+  delete select.dataset.wanted;
   const wanted = [...new Set(values)].sort();
   const have = [...select.options].slice(1).map((o) => o.value);
   if (have.join("|") !== wanted.join("|")) {
@@ -115,6 +116,31 @@ function renderRun(run) {
 }
 
 // ---------------------------------------------------------------- filters and sort (mirrors rows.py)
+// The address keeps them (#exchange=BYBIT&sort=rr, the API's names), so a view can be bookmarked.
+const CONTROLS = { exchange: "f-exchange", strategy: "f-strategy", action: "f-action", min_score: "f-min-score", q: "f-search" };
+
+function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  for (const [key, id] of Object.entries(CONTROLS)) {
+    if (!params.has(key)) continue;
+    const el = $(id);
+    if (el.tagName === "SELECT" && id !== "f-action") el.dataset.wanted = params.get(key);
+    else el.value = params.get(key);
+  }
+  const sort = params.get("sort") || "";
+  const field = sort.replace(/^-/, "");
+  if (["score", "rr", "age"].includes(field)) state.sort = { field, desc: !sort.startsWith("-") };
+}
+
+function writeHash() {
+  const params = new URLSearchParams();
+  for (const [key, id] of Object.entries(CONTROLS)) if ($(id).value) params.set(key, $(id).value);
+  const { field, desc } = state.sort;
+  if (field !== "score" || !desc) params.set("sort", (desc ? "" : "-") + field);
+  const text = params.toString();
+  history.replaceState(null, "", text ? `#${text}` : location.pathname + location.search);
+}
+
 function filters() {
   const split = (v) => v.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   const min = $("f-min-score").value.trim();
@@ -163,6 +189,7 @@ function applyFilters() {
   state.shown = 0;
   renderMore();
   $("count").textContent = `${state.view.length} of ${state.rows.length} signals`;
+  writeHash();
   const empty = $("empty");
   empty.hidden = state.view.length > 0;
   empty.textContent = state.rows.length ? "No signal matches these filters." : "The feed has no signals.";
@@ -180,7 +207,7 @@ function rowHTML(r) {
     ? `<span class="badge" data-testid="badge-track" title="Backtest of this strategy and score bucket">${t.trades} tr · ${t.win_rate === null ? "—" : Math.round(t.win_rate * 100) + "%"} · ${t.expectancy_r === null ? "—" : (t.expectancy_r >= 0 ? "+" : "") + t.expectancy_r.toFixed(2) + "R"}</span>`
     : `<span class="muted" data-testid="badge-track">—</span>`;
   const age = ageOf(r);
-  return `<tr data-testid="signal-row" data-exchange="${esc(r.exchange)}" data-symbol="${esc(r.symbol)}" data-strategy="${esc(r.strategy)}" data-action="${esc(r.action)}" data-score="${r.score}" data-rr="${r.rr ?? ""}" data-fired-at="${r.fired_at ?? ""}"${selected ? ' class="selected"' : ""}>`
+  return `<tr tabindex="0" data-testid="signal-row" data-exchange="${esc(r.exchange)}" data-symbol="${esc(r.symbol)}" data-strategy="${esc(r.strategy)}" data-action="${esc(r.action)}" data-score="${r.score}" data-rr="${r.rr ?? ""}" data-fired-at="${r.fired_at ?? ""}"${selected ? ' class="selected"' : ""}>`
     + `<td class="num">${num(r.score, 1)}</td><td>${esc(r.strategy)}</td><td>${esc(r.exchange)}</td><td>${esc(r.display_symbol)}</td>`
     + `<td class="opt">${esc(r.timeframe)}/${esc(r.htf)}</td><td class="${esc(r.action)}" title="${esc(r.reason || "")}">${esc(r.action)}</td>`
     + `<td class="num opt">${price(r.price)}</td><td class="num opt">${price(r.entry)}</td><td class="num">${num(r.stop_pct)}</td><td class="num">${num(r.target_pct)}</td>`
@@ -373,6 +400,7 @@ function connect() {
 }
 
 function wire() {
+  readHash();
   for (const id of ["f-exchange", "f-strategy", "f-action"]) $(id).addEventListener("change", applyFilters);
   for (const id of ["f-min-score", "f-search"]) $(id).addEventListener("input", applyFilters);
   document.querySelectorAll("th.sortable").forEach((th) => th.addEventListener("click", () => {
@@ -383,6 +411,13 @@ function wire() {
   $("rows").addEventListener("click", (event) => {
     const tr = event.target.closest('tr[data-testid="signal-row"]');
     if (tr) openDetail({ exchange: tr.dataset.exchange, symbol: tr.dataset.symbol, strategy: tr.dataset.strategy });
+  });
+  $("rows").addEventListener("keydown", (event) => {
+    const tr = event.target.closest('tr[data-testid="signal-row"]');
+    if (tr && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      openDetail({ exchange: tr.dataset.exchange, symbol: tr.dataset.symbol, strategy: tr.dataset.strategy });
+    }
   });
   $("d-close").addEventListener("click", () => { state.selected = null; destroyCharts(); $("detail").hidden = true; document.body.classList.remove("detail-open"); });
   const more = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) renderMore(); }, { root: $("table-wrap") });
