@@ -286,3 +286,21 @@ def test_the_address_keeps_the_filters_and_the_keyboard_opens_a_row(
     page.wait_for_selector('[data-testid="signal-detail"][data-ready=yes]', timeout=TIMEOUT_MS)
     assert page.get_by_test_id("signal-detail").get_attribute("data-exchange") == "OKX"
     only_loopback(tab)
+
+
+def test_an_old_feed_and_the_watcher_are_shown(tab: Tab, server: LiveServer, data_dir: Path) -> None:
+    import orjson
+
+    from quantpro.store.layout import WATCH_STATUS
+
+    feed = read_feed(data_dir)
+    (data_dir / WATCH_STATUS).write_bytes(orjson.dumps({"pid": 4242, "cycle": 17}))
+    write_feed_doc(data_dir, {**feed, "last_updated": feed["last_updated"] - 3 * 3600 * 1000})
+    page = open_page(tab, server)
+    assert "no new feed for" in page.get_by_test_id("feed-old").inner_text()
+    watch = page.get_by_test_id("watch-status")
+    watch.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert watch.inner_text() == "watch pid 4242 · cycle 17"
+    write_feed_doc(data_dir, feed)  # a fresh feed: the warning goes by itself
+    page.get_by_test_id("feed-old").wait_for(state="detached", timeout=TIMEOUT_MS)
+    only_loopback(tab)

@@ -60,13 +60,40 @@ async function loadFeed() {
   state.feed = body.feed;
   state.rows = body.signals;
   showProblem(body.feed.problem ? `${body.feed.problem} — showing the last good feed, written ${utc(body.feed.last_updated)}.` : null);
-  $("updated").textContent = `feed of ${utc(body.feed.last_updated)} · ${body.total} signals`;
   $("updated").dataset.lastUpdated = body.feed.last_updated;
+  $("updated").dataset.total = body.total;
+  showFeedAge();
+  loadWatch();
   renderRun(body.run);
   fillOptions("f-exchange", state.rows.map((r) => r.exchange));
   fillOptions("f-strategy", state.rows.map((r) => r.strategy));
   applyFilters();
   if (state.selected) openDetail(state.selected, { keepScroll: true });
+}
+
+// The feed's own age: a scanner that stopped is the first thing a trader must see.
+const OLD_FEED_S = 30 * 60;
+function showFeedAge() {
+  const el = $("updated");
+  const last = Number(el.dataset.lastUpdated);
+  if (!last) return;
+  const age = (Date.now() - last) / 1000;
+  el.innerHTML = `feed of ${esc(utc(last))} (${esc(duration(age))} ago) · ${esc(el.dataset.total)} signals`
+    + (age > OLD_FEED_S ? ` <span class="badge stale" data-testid="feed-old">no new feed for ${esc(duration(age))}</span>` : "");
+}
+
+async function loadWatch() {
+  const { ok, body } = await getJSON("/api/status");
+  const el = $("watch");
+  const watch = ok && body.watch && typeof body.watch === "object" ? body.watch : null;
+  el.hidden = !watch;
+  if (!watch) return;
+  const next = watch.next_cycle_at ?? watch.next_at ?? watch.next_cycle ?? null;
+  const parts = [`watch${watch.pid ? ` pid ${esc(watch.pid)}` : ""}`];
+  if (watch.cycle !== undefined) parts.push(`cycle ${esc(watch.cycle)}`);
+  if (typeof next === "number") parts.push(`next ${esc(utc(next > 1e11 ? next : next * 1000))}`);
+  else if (typeof next === "string") parts.push(`next ${esc(next)}`);
+  el.textContent = parts.join(" · ");
 }
 
 function showProblem(text) {
@@ -430,3 +457,4 @@ loadFeed().then(() => {
   performance.mark("qp-first-rows"); // read by bench/dashboard.py: navigation start → first rows drawn
 });
 connect();
+setInterval(showFeedAge, 30000);
