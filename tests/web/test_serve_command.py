@@ -58,3 +58,15 @@ def test_serve_help_names_every_option() -> None:
     )
     for option in ("--host", "--port", "DATA_DIR", "QUANTPRO_SERVE_TOKEN", "SSH tunnel"):
         assert option in result.stdout, option
+
+
+def test_a_port_in_use_is_exit_2_naming_it(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from quantpro.cli.main import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", str(demo_dir), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err

@@ -238,7 +238,7 @@ function rowHTML(r) {
     + `<td class="num">${num(r.score, 1)}</td><td>${esc(r.strategy)}</td><td>${esc(r.exchange)}</td><td>${esc(r.display_symbol)}</td>`
     + `<td class="opt">${esc(r.timeframe)}/${esc(r.htf)}</td><td class="${esc(r.action)}" title="${esc(r.reason || "")}">${esc(r.action)}</td>`
     + `<td class="num opt">${price(r.price)}</td><td class="num opt">${price(r.entry)}</td><td class="num">${num(r.stop_pct)}</td><td class="num">${num(r.target_pct)}</td>`
-    + `<td class="num">${num(r.rr)}</td><td class="num" title="${r.fired_at ? utc(r.fired_at) : ""}">${duration(age)}</td>`
+    + `<td class="num">${num(r.rr)}</td><td class="num age" title="${r.fired_at ? utc(r.fired_at) : ""}">${duration(age)}</td>`
     + `<td>${badges.join("")}</td><td>${track}</td></tr>`;
 }
 
@@ -457,4 +457,10 @@ loadFeed().then(() => {
   performance.mark("qp-first-rows"); // read by bench/dashboard.py: navigation start → first rows drawn
 });
 connect();
-setInterval(showFeedAge, 30000);
+setInterval(() => {
+  showFeedAge();
+  for (const tr of document.querySelectorAll('tr[data-testid="signal-row"]')) {
+    const fired = Number(tr.dataset.firedAt);
+    if (fired) tr.querySelector("td.age").textContent = duration((Date.now() - fired) / 1000);
+  }
+}, 30000);
