@@ -211,7 +211,7 @@ def create_app(
         async def stream() -> AsyncIterator[dict[str, str]]:
             await current()
             seen = (watcher.state()["version"], watcher.problem)
-            yield {"event": "hello", "data": orjson.dumps(watcher.state()).decode()}
+            yield {"event": "hello", "data": redact(orjson.dumps(watcher.state()).decode())}
             while not closing.is_set() and not await request.is_disconnected():
                 await anyio.sleep(poll_s)
                 await current()
