@@ -174,9 +174,10 @@ class HistoryStore:
         self.store = store
 
     @classmethod
-    def open(cls, path: Path) -> HistoryStore:
-        """Open (creating and migrating) the store at ``path``; raises what :class:`Store` raises."""
-        return cls(Store(path))
+    def open(cls, path: Path, *, read_only: bool = False) -> HistoryStore:
+        """Open (creating and migrating, unless ``read_only``) the store at ``path``; raises what
+        :class:`Store` raises (``FileNotFoundError`` for a read-only store that does not exist)."""
+        return cls(Store(path, read_only=read_only))
 
     def close(self) -> None:
         self.store.close()
