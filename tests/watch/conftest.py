@@ -51,3 +51,21 @@ def sim_settings(sim: Any, **overrides: Any) -> Any:
     return load_settings(
         api_key=KEY, base_url=sim.base_url, rate_limit_calls=4000, rate_limit_period=10.0, **overrides
     )
+
+
+def make_watcher(settings: Any, data_dir: Path, clock: Any, *, phases: Any = None, **options: Any) -> Any:
+    """A watcher on ``data_dir`` without download (the demo files are the data), on ``clock``."""
+    from quantpro.runs.watch import Watcher
+    from quantpro.runs.watch_phases import Phases, WatchRequest, coinalyze_source
+
+    request = WatchRequest(
+        data_dir=data_dir, download=False, **{"every_s": 900.0, "delay_s": 20.0, **options}
+    )
+    return Watcher(settings, request, phases or Phases(source=coinalyze_source), clock)
+
+
+def read_status(data_dir: Path) -> dict[str, Any]:
+    import orjson
+
+    status: dict[str, Any] = orjson.loads((data_dir / "watch_status.json").read_bytes())
+    return status
