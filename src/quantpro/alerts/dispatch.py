@@ -80,7 +80,7 @@ class Dispatcher:
             return ChannelResult(
                 channel.name, "invalid", error=f"{channel.described} is not a valid Apprise URL"
             )
-        cursor = history.alert_cursor(data_dir, channel.name)
+        cursor = history.alert_cursor(data_dir, channel.name)  # 0: held before the first run
         baseline = (
             history.run(cursor) if cursor is not None else history.latest_run(data_dir, before_id=run_id)
         )
@@ -96,6 +96,10 @@ class Dispatcher:
         ]
         error = self._deliver(channel, history, due, now_ms)
         if error is not None:
+            if cursor is None:  # hold the baseline, so the next cycle sees these signals as new again
+                history.set_alert_cursor(
+                    data_dir, channel.name, baseline.id or 0 if baseline is not None else 0
+                )
             log.warning(
                 "%s: %d alert(s) not delivered (%s); retried next cycle", channel.described, len(due), error
             )
