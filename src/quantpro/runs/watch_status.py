@@ -107,4 +107,6 @@ class WatchStatus:
         }
 
     def write(self) -> None:
-        atomic_write_json(self.path, self.to_json(), indent=True)
+        # Rewritten after every phase: atomic (never torn) but not fsynced — a power cut may bring back
+        # the previous status, which the next phase replaces anyway.
+        atomic_write_json(self.path, self.to_json(), indent=True, durable=False)
