@@ -168,3 +168,47 @@ def test_invalid_options_stop_before_anything_runs(
     with pytest.raises(ConfigError, match=message):
         watcher.run()
     assert not (demo_dir / "watch_status.json").exists()
+
+
+def test_a_refused_key_under_derivatives_coinalyze_stops_with_exit_2_otherwise_the_loop_goes_on(
+    demo_dir: Path, sim: Any, clock: FakeClock
+) -> None:
+    from quantpro.settings import load_settings
+
+    def refused(**extra: Any) -> Settings:
+        return load_settings(api_key="refused-key-0000", base_url=sim.base_url, rate_limit_calls=4000,
+                             rate_limit_period=10.0, **extra)  # fmt: skip
+
+    strict = make_watcher(refused(derivatives="coinalyze"), demo_dir, clock, cycles=3)
+    assert strict.run() == 2 and strict.cycles_run == 1
+    status = read_status(demo_dir)
+    assert status["state"] == "stopped" and "refused the key" in status["stop_reason"]
+    lenient = make_watcher(refused(), demo_dir, clock, cycles=2)
+    assert lenient.run() == 0 and lenient.cycles_run == 2
+    assert read_status(demo_dir)["phases"]["scan"]["status"] == "failed"
+
+
+def test_a_full_disk_when_the_feed_is_written_is_named_and_the_loop_goes_on(
+    demo_dir: Path, sim: Any, clock: FakeClock
+) -> None:
+    import errno
+
+    from quantpro.store.atomic import set_crash_hook
+
+    def full(moment: str, path: Path) -> None:
+        if moment == "before_replace" and path.name == "master_feed.json" and len(seen) == 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    seen: list[dict[str, Any]] = []
+    watcher = make_watcher(sim_settings(sim), demo_dir, clock, cycles=2)
+    watcher.after_cycle = lambda n: seen.append(read_status(demo_dir))
+    set_crash_hook(full)
+    try:
+        assert watcher.run() == 0
+    finally:
+        set_crash_hook(None)
+    feed = seen[0]["phases"]["feed"]
+    assert feed["status"] == "failed" and "No space left on device" in feed["error"]
+    assert seen[0]["phases"]["history"]["status"] == "skipped"
+    assert seen[1]["phases"]["feed"]["status"] in ("ok", "degraded")
+    assert not [p for p in demo_dir.iterdir() if p.name.endswith(".tmp")]
