@@ -174,7 +174,7 @@ class Watcher:
     def _stopped(self, exit_code: int, reason: str) -> int:
         log.info("watch stopped after %d cycle(s): %s", self.cycles_run, reason)
         self.status.state, self.status.stop_reason, self.status.next_cycle_at = "stopped", reason, None
-        self.gate.requested = None  # the final status write is not itself interrupted
+        self.gate.settle()  # the final status write is not itself interrupted
         self._write_status()
         return exit_code
 

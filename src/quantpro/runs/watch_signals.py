@@ -37,6 +37,7 @@ class StopGate:
         self.requested: int | None = None
         self._depth = 0
         self._previous: dict[int, Any] = {}
+        self._settled = False
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -49,7 +50,13 @@ class StopGate:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def settle(self) -> None:
+        """The watcher is stopping: later signals change nothing (the final status write completes)."""
+        self._settled = True
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._settled:
+            return
         if self.requested is None:
             self.requested = signum
         if self._depth == 0:
@@ -57,7 +64,7 @@ class StopGate:
 
     def check(self) -> None:
         """Raise :class:`Stopped` if a signal is waiting."""
-        if self.requested is not None and self._depth == 0:
+        if self.requested is not None and self._depth == 0 and not self._settled:
             raise Stopped(self.requested)
 
     @contextmanager
