@@ -212,3 +212,29 @@ def test_a_full_disk_when_the_feed_is_written_is_named_and_the_loop_goes_on(
     assert seen[0]["phases"]["history"]["status"] == "skipped"
     assert seen[1]["phases"]["feed"]["status"] in ("ok", "degraded")
     assert not [p for p in demo_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_snapshot_wired_in_runs_between_download_and_scan(
+    demo_dir: Path, sim: Any, clock: FakeClock
+) -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Outcome:
+        status: str
+        venues: int
+
+    calls: list[tuple[Path, float, list[str]]] = []
+    order: list[str] = []
+
+    def snapshot(settings: Settings, data_dir: Path, *, clock: Clock, exchanges: Any = None) -> Outcome:
+        calls.append((data_dir, clock.now(), list(exchanges)))
+        return Outcome("degraded", 6)
+
+    phases = Phases(source=coinalyze_source, snapshot=snapshot, on_phase=order.append)
+    watcher = make_watcher(sim_settings(sim), demo_dir, clock, phases=phases, cycles=1)
+    assert watcher.run() == 0
+    assert order[:3] == ["download", "snapshot", "scan"]
+    assert calls and calls[0][0] == demo_dir and "BYBIT" in calls[0][2]
+    state = read_status(demo_dir)["phases"]["snapshot"]
+    assert state["status"] == "degraded" and "venues=6" in state["note"]

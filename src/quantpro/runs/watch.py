@@ -272,7 +272,7 @@ class Watcher:
     def _snapshot(self) -> PhaseReport:
         if self.phases.snapshot is None:
             return PhaseReport("skipped", SNAPSHOT_SKIPPED)
-        venues = [v.value for v in self.request.exchanges]
+        venues = list(self.request.exchanges)  # Venue is a StrEnum: names and enum values alike
         outcome = self.phases.snapshot(
             self.settings, self.request.data_dir, clock=self.clock, exchanges=venues
         )
