@@ -238,3 +238,35 @@ def test_a_snapshot_wired_in_runs_between_download_and_scan(
     assert calls and calls[0][0] == demo_dir and "BYBIT" in calls[0][2]
     state = read_status(demo_dir)["phases"]["snapshot"]
     assert state["status"] == "degraded" and "venues=6" in state["note"]
+
+
+def test_a_venue_down_for_several_cycles_degrades_them_and_the_loop_goes_on(
+    tmp_path: Path, sim: Any, clock: FakeClock
+) -> None:
+    from quantpro.runs.watch import Watcher
+    from quantpro.runs.watch_phases import real_download
+    from quantpro.simulator.venues import start_venue_fakes
+    from quantpro.venues import Venue
+
+    data_dir = tmp_path / "fresh"
+    with start_venue_fakes(clock, venues=("BYBIT", "OKX")) as fakes:
+        settings = sim_settings(sim, exchange_urls=fakes.urls, http_timeout=5)
+        request = WatchRequest(data_dir=data_dir, every_s=900.0, delay_s=20.0, cycles=3, top=1,
+                               exchanges=(Venue.BYBIT, Venue.OKX))  # fmt: skip
+        watcher = Watcher(settings, request, Phases(download=real_download, source=coinalyze_source), clock)
+        seen: list[dict[str, Any]] = []
+
+        def after(n: int) -> None:
+            seen.append(read_status(data_dir))
+            if n == 2:
+                fakes["OKX"].set_down(False)
+
+        fakes["OKX"].set_down(True)
+        watcher.after_cycle = after
+        assert watcher.run() == 0
+    for status in seen[:2]:
+        download = status["phases"]["download"]
+        assert download["status"] == "degraded" and "OKX" in download["error"], download
+        assert status["phases"]["feed"]["status"] in ("ok", "degraded")  # BYBIT's markets still scanned
+    assert seen[2]["phases"]["download"]["status"] == "ok"
+    assert list(data_dir.glob("OKX_*_15m.json"))
