@@ -167,11 +167,14 @@ def coinalyze_source(settings: Settings, data_dir: Path, clock: Clock) -> Deriva
     return CoinalyzeSource.for_scan(settings, cache_dir=settings.cache_path(data_dir), clock=clock)
 
 
-def default_phases(request: WatchRequest, alerts: AlertPhase | None = None) -> Phases:
-    """The real phases: the download unless ``--no-download``, the Coinalyze source, the alerts given."""
+def default_phases(
+    request: WatchRequest, alerts: AlertPhase | None = None, snapshot: SnapshotPhase | None = None
+) -> Phases:
+    """The real phases: the download unless ``--no-download``, the snapshot when one is given (§11's
+    ``run_snapshot``; without it the phase is skipped), the Coinalyze source, the alerts given."""
     return Phases(
         download=real_download if request.download else None,
-        snapshot=None,
+        snapshot=snapshot,
         source=coinalyze_source,
         alerts=alerts,
     )
