@@ -6,8 +6,8 @@ from typing import Any, cast
 
 import pytest
 
+from quantpro.feed.changes import SCORE_STEP, count_changes, diff_runs, signal_rows
 from quantpro.feed.types import Signal
-from quantpro.runs.changes import SCORE_STEP, count_changes, diff_runs, signal_rows
 from quantpro.store.history import SignalRow
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from quantpro.cli.main import main
 from quantpro.clock import SystemClock
-from quantpro.runs.history import data_dir_key
+from quantpro.feed.changes import data_dir_key
 from quantpro.settings import load_settings
 from quantpro.store.history import HistoryStore, RunRecord, SignalRow
 

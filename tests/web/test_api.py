@@ -195,3 +195,25 @@ def test_trendline_rows_follow_the_candles_when_the_file_lost_its_first_bars(dat
     htf_file.write_bytes(orjson.dumps(rows[:-40]))  # the scan's last candle is gone: no geometry drawn
     body = client_for(data_dir).get(url).json()
     assert next(d["geometry"] for d in body["signals"] if d["signal"] == drawn) is None
+
+
+def test_changes_come_from_the_history_store_when_runs_are_recorded(data_dir: Path) -> None:
+    from quantpro.feed.changes import data_dir_key
+    from quantpro.store.history import HistoryStore, RunRecord, SignalRow
+
+    def row(symbol: str, action: str, score: float) -> SignalRow:
+        return SignalRow("BYBIT", symbol, "breakout", action, score, 100.0, 95.0, 112.5, 2.5, 1)
+
+    settings = load_settings()
+    with HistoryStore.open(settings.store_file(data_dir)) as history:
+        for minutes_ago, rows in ((30, [row("BTCUSDT", "LONG", 70)]), (15, [row("BTCUSDT", "SHORT", 72)])):
+            time_ms = int(read_feed_time(data_dir) * 1000) - minutes_ago * 60_000
+            run = RunRecord(data_dir_key(data_dir), time_ms, "watch", "ok", 1, 1, 0, 0, 0, 0, 0, 1.0,
+                            ("breakout",))  # fmt: skip
+            history.record_run(run, rows, history_days=90)
+    body = client_for(data_dir).get("/api/changes").json()
+    assert body["source"] == "history"
+    assert body["counts"]["flipped"] == 1 and body["counts"]["new"] == 0
+    (change,) = body["changes"]
+    assert (change["kind"], change["symbol"]) == ("flipped", "BTCUSDT")
+    assert (change["before"]["action"], change["after"]["action"]) == ("LONG", "SHORT")

@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quantpro.errors import ConfigError
+from quantpro.feed.changes import Change, data_dir_key, diff_runs, signal_rows
 from quantpro.feed.types import FeedDocument, Signal
-from quantpro.runs.changes import Change, diff_runs, signal_rows
 from quantpro.settings import Settings
 from quantpro.store.history import HistoryStore, RunRecord
 
 __all__ = [
     "Previous",
-    "RunChanges",
-    "changes_since",
-    "data_dir_key",
     "open_history",
     "previous_run",
     "record_feed",
@@ -34,11 +31,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _STORE_ERRORS = (sqlite3.Error, OSError, ConfigError)
-
-
-def data_dir_key(data_dir: Path) -> str:
-    """How a data directory is named in the store (one store may serve several)."""
-    return str(Path(data_dir).resolve())
 
 
 def open_history(settings: Settings, data_dir: Path) -> HistoryStore | None:
@@ -126,38 +118,3 @@ def record_feed(
         return None
     log.debug("history: recorded run %d (%d signals)", run_id, len(feed["signals"]))
     return run_id
-
-
-@dataclass(frozen=True, slots=True)
-class RunChanges:
-    """One recorded run and its changes against the run before it (``quantpro changes``)."""
-
-    run: RunRecord
-    previous: RunRecord | None
-    changes: list[Change]
-
-
-def changes_since(settings: Settings, data_dir: Path, since_ms: int | None) -> list[RunChanges] | None:
-    """Each run of ``data_dir`` since ``since_ms`` (default: the newest only) with its changes, oldest
-    first; ``None`` when no store exists yet. Read-only: nothing is created or migrated."""
-    path = settings.store_file(data_dir)
-    try:
-        history = HistoryStore.open(path, read_only=True)
-    except FileNotFoundError:
-        return None
-    key = data_dir_key(data_dir)
-    with history:
-        if since_ms is None:
-            newest = history.latest_run(key)
-            runs = [newest] if newest is not None else []
-        else:
-            runs = history.runs_since(key, since_ms)
-        return [_run_changes(history, key, run) for run in runs]
-
-
-def _run_changes(history: HistoryStore, key: str, run: RunRecord) -> RunChanges:
-    assert run.id is not None
-    before = history.latest_run(key, before_id=run.id)
-    rows = history.signals_of(before.id) if before is not None and before.id is not None else None
-    compared = set(run.strategies) & set(before.strategies) if before is not None else set(run.strategies)
-    return RunChanges(run, before, diff_runs(rows, history.signals_of(run.id), strategies=compared))

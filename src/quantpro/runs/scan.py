@@ -21,9 +21,9 @@ from quantpro.clock import Clock, SystemClock, now_ms, utc_text
 from quantpro.errors import ConfigError, NoMarketsError
 from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_status, write_feed
 from quantpro.feed.build import default_derivatives_block
+from quantpro.feed.changes import Change, change_counts, count_changes
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
-from quantpro.runs.changes import Change, change_counts, count_changes
 from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
 from quantpro.runs.history import previous_run, record_feed, scan_history
 from quantpro.runs.reasons import log_skipped

@@ -21,8 +21,8 @@ from typing import Literal
 from quantpro.clock import Clock, format_duration, utc_text
 from quantpro.errors import AuthenticationError, ConfigError
 from quantpro.feed import Signal
+from quantpro.feed.changes import change_counts
 from quantpro.models import TIMEFRAME_MS
-from quantpro.runs.changes import change_counts
 from quantpro.runs.history import open_history, record_feed
 from quantpro.runs.scan import Scan, ScanOutcome, ScanRequest
 from quantpro.runs.schedule import MIN_EVERY_S, missed_slots, next_slot

@@ -119,7 +119,7 @@ class AlertsPhase:
             return PhaseReport(
                 "failed", error="no history store: alerts not sent (they could not be deduplicated)"
             )
-        from quantpro.runs.history import data_dir_key
+        from quantpro.feed.changes import data_dir_key
 
         results = self.dispatcher.dispatch(
             request.history, data_dir_key(request.data_dir), request.run_id, request.signals, request.now_ms

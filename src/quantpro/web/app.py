@@ -9,6 +9,7 @@ are switched off: they would load scripts from the internet.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -22,6 +23,8 @@ from fastapi.responses import JSONResponse, Response
 from sse_starlette.sse import EventSourceResponse
 
 from quantpro.clock import Clock, SystemClock, now_ms
+from quantpro.errors import QuantProError
+from quantpro.feed.changes import changes_since, run_changes_json
 from quantpro.secrets import redact, register_secret
 from quantpro.settings import Settings
 from quantpro.store.atomic import read_json
@@ -181,7 +184,18 @@ def create_app(
         if snapshot is None:
             return no_feed()
         run = snapshot.document["run"]
-        return _json({"source": "feed", "last_updated": snapshot.last_updated, "counts": run.get("changes")})
+        body: dict[str, Any] = {
+            "source": "feed",
+            "last_updated": snapshot.last_updated,
+            "counts": run.get("changes"),
+        }
+        try:
+            found = await anyio.to_thread.run_sync(lambda: changes_since(settings, data_dir, None))
+        except (sqlite3.Error, OSError, QuantProError):
+            found = None  # no history yet, or one we cannot read: the feed's counts still answer
+        if found:
+            body = {"source": "history", "last_updated": snapshot.last_updated, **run_changes_json(found[-1])}
+        return _json(body)
 
     @app.get("/api/status")
     async def status() -> Response:

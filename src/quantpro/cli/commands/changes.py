@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quantpro.cli.app import EXIT_OK, CacheDirOption, app, settings_for
 
 if TYPE_CHECKING:
-    from quantpro.runs.changes import Change
-    from quantpro.runs.history import RunChanges
+    from quantpro.feed.changes import Change, RunChanges
 
 
 @app.command()
@@ -36,7 +35,7 @@ def changes(
     cycle is recorded); a score move counts from 10 points.
     """
     from quantpro.clock import SystemClock
-    from quantpro.runs.history import changes_since
+    from quantpro.feed.changes import changes_since, run_changes_json
     from quantpro.runs.schedule import parse_since
 
     settings = settings_for(cache_dir=cache_dir)
@@ -45,7 +44,7 @@ def changes(
     if as_json:
         import orjson
 
-        document = {"schema_version": 1, "runs": [_run_json(r) for r in found or []]}
+        document = {"schema_version": 1, "runs": [run_changes_json(r) for r in found or []]}
         print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
         return EXIT_OK
     if not found:
@@ -63,7 +62,7 @@ def changes(
 
 def _run_line(item: RunChanges) -> str:
     from quantpro.clock import utc_text
-    from quantpro.runs.changes import change_counts
+    from quantpro.feed.changes import change_counts
 
     run, counts = item.run, change_counts(item.changes)
     against = f"against run {item.previous.id}" if item.previous is not None else "(the first recorded run)"
@@ -97,35 +96,3 @@ def _plan(change: Change) -> str:
         f"rr {row.rr:.2f}" if row.rr else "",
     ]
     return "  " + " ".join(p for p in parts if p)
-
-
-def _run_json(item: RunChanges) -> dict[str, Any]:
-    from quantpro.runs.changes import change_counts
-
-    run = item.run
-    return {
-        "run_id": run.id,
-        "time": run.time_ms,
-        "status": run.status,
-        "origin": run.origin,
-        "previous_run_id": item.previous.id if item.previous is not None else None,
-        "counts": change_counts(item.changes),
-        "changes": [
-            {
-                "kind": c.kind,
-                "exchange": c.exchange,
-                "symbol": c.symbol,
-                "strategy": c.strategy,
-                "before": _row_json(c.before),
-                "after": _row_json(c.after),
-            }
-            for c in item.changes
-        ],
-    }
-
-
-def _row_json(row: Any) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    keys = ("action", "score", "entry", "stop", "target", "rr", "calculated_at")
-    return {key: getattr(row, key) for key in keys}

@@ -10,26 +10,33 @@ Pure functions on the actionable signals of two runs (:class:`~quantpro.store.hi
 
 Only the strategies both runs ran are compared (a scan with ``--strategy breakout`` after one with
 ``all`` does not make every other strategy "gone"). With no previous run, every actionable signal is
-``new``: nothing says it was actionable before.
+``new``: nothing says it was actionable before. The read side (:func:`changes_since`) lives here
+too, so ``quantpro changes`` and the dashboard ask the same question of the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from quantpro.feed.types import Changes, Signal
-from quantpro.store.history import SignalRow
+from quantpro.settings import Settings
+from quantpro.store.history import HistoryStore, RunRecord, SignalRow
 
 __all__ = [
     "KINDS",
     "SCORE_STEP",
     "Change",
     "ChangeKind",
+    "RunChanges",
     "change_counts",
+    "changes_since",
     "count_changes",
+    "data_dir_key",
     "diff_runs",
+    "run_changes_json",
     "signal_rows",
 ]
 
@@ -141,3 +148,74 @@ def change_counts(changes: Iterable[Change]) -> dict[str, int]:
     for change in changes:
         counts[change.kind] += 1
     return counts
+
+
+def data_dir_key(data_dir: Path) -> str:
+    """How a data directory is named in the store (one store may serve several)."""
+    return str(Path(data_dir).resolve())
+
+
+@dataclass(frozen=True, slots=True)
+class RunChanges:
+    """One recorded run and its changes against the run before it (``quantpro changes``)."""
+
+    run: RunRecord
+    previous: RunRecord | None
+    changes: list[Change]
+
+
+def changes_since(settings: Settings, data_dir: Path, since_ms: int | None) -> list[RunChanges] | None:
+    """Each run of ``data_dir`` since ``since_ms`` (default: the newest only) with its changes, oldest
+    first; ``None`` when no store exists yet. Read-only: nothing is created or migrated."""
+    path = settings.store_file(data_dir)
+    try:
+        history = HistoryStore.open(path, read_only=True)
+    except FileNotFoundError:
+        return None
+    key = data_dir_key(data_dir)
+    with history:
+        if since_ms is None:
+            newest = history.latest_run(key)
+            runs = [newest] if newest is not None else []
+        else:
+            runs = history.runs_since(key, since_ms)
+        return [_run_changes(history, key, run) for run in runs]
+
+
+def _run_changes(history: HistoryStore, key: str, run: RunRecord) -> RunChanges:
+    assert run.id is not None
+    before = history.latest_run(key, before_id=run.id)
+    rows = history.signals_of(before.id) if before is not None and before.id is not None else None
+    compared = set(run.strategies) & set(before.strategies) if before is not None else set(run.strategies)
+    return RunChanges(run, before, diff_runs(rows, history.signals_of(run.id), strategies=compared))
+
+
+def run_changes_json(item: RunChanges) -> dict[str, Any]:
+    """One run's changes as JSON (``quantpro changes --json``, the dashboard's ``/api/changes``)."""
+    run = item.run
+    return {
+        "run_id": run.id,
+        "time": run.time_ms,
+        "status": run.status,
+        "origin": run.origin,
+        "previous_run_id": item.previous.id if item.previous is not None else None,
+        "counts": change_counts(item.changes),
+        "changes": [
+            {
+                "kind": c.kind,
+                "exchange": c.exchange,
+                "symbol": c.symbol,
+                "strategy": c.strategy,
+                "before": _row_json(c.before),
+                "after": _row_json(c.after),
+            }
+            for c in item.changes
+        ],
+    }
+
+
+def _row_json(row: SignalRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    keys = ("action", "score", "entry", "stop", "target", "rr", "calculated_at")
+    return {key: getattr(row, key) for key in keys}
