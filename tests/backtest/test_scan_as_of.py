@@ -44,6 +44,7 @@ def test_as_of_uses_only_candles_closed_by_then_and_no_api(demo_dir: Path, tmp_p
     assert outcome.run.units_spent == 0 and outcome.run.requests == 0
     assert outcome.run.derivatives["mode"] == "store"
     assert {s["oi_metadata"]["reason"] for s in outcome.signals} == {NO_STORE_REASON}
+    assert outcome.run_id is None  # a replay of the past is not recorded in the history (§14)
 
 
 def test_stale_is_judged_against_the_as_of_time(demo_dir: Path, tmp_path: Path) -> None:

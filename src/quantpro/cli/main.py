@@ -2,12 +2,15 @@
 
 Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
 written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
-or a refused key, 130 Ctrl-C.
+or a refused key, 130 Ctrl-C; SIGTERM unwinds like Ctrl-C (every write finished or undone) and exits 0.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from types import FrameType
 
 import typer
 
@@ -18,8 +21,29 @@ from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, No
 __all__ = ["main", "run"]
 
 
+class _Terminated(BaseException):
+    """SIGTERM (systemd, docker stop): unwind like Ctrl-C, so every atomic write finishes or is undone."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        return _main(argv)
+    except _Terminated:
+        log.error("terminated (SIGTERM); nothing half-written was left behind")
+        return EXIT_OK
+    finally:
+        if in_main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = build_command().main(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:

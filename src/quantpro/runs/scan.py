@@ -21,15 +21,18 @@ from quantpro.clock import Clock, SystemClock, now_ms, utc_text
 from quantpro.errors import ConfigError, NoMarketsError
 from quantpro.feed import FeedDocument, RunSummary, Signal, build_feed, run_status, write_feed
 from quantpro.feed.build import default_derivatives_block
+from quantpro.feed.changes import Change, change_counts, count_changes
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
 from quantpro.runs.asof import AsOfSource, DerivativesAt, NoDerivativesAt
 from quantpro.runs.backtest.report import attach_track_records
 from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
+from quantpro.runs.history import previous_run, record_feed, scan_history
 from quantpro.runs.reasons import log_skipped
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.source import CoinalyzeSource
+from quantpro.store.history import HistoryStore
 from quantpro.store.layout import FEED_NAME, remove_stale_temp_files
 from quantpro.store.markets import LoadedMarket, LoadResult, load_markets
 from quantpro.store.markets_file import tick_sizes
@@ -65,6 +68,9 @@ class ScanOutcome:
     run: RunSummary
     exit_code: int
     signals: list[Signal] = field(default_factory=list)
+    #: Against the newest run recorded before this one (§14); ``run_id`` once this one is recorded.
+    changes: list[Change] = field(default_factory=list)
+    run_id: int | None = None
 
 
 class Scan:
@@ -79,6 +85,11 @@ class Scan:
         self.strategies: list[Strategy] = get_strategies(request.strategy)
         self.started = clock.now()
         self.scan_ms = now_ms(clock) if request.as_of_ms is None else request.as_of_ms
+        #: §14: the history store to compare with and record in (``None``: opened for the publish stage);
+        #: ``watch`` records the run itself, in its own phase.
+        self.history: HistoryStore | None = None
+        self.record_history = request.as_of_ms is None  # a replay of the past is not a run to remember
+        self.origin = "scan"
 
     def run(self, source: DerivativesSource, *, progress: ProgressCallback | None = None) -> ScanOutcome:
         loaded = self.load()
@@ -160,13 +171,24 @@ class Scan:
             run.status = "stale"  # more than half the markets: the feed describes the past (§12)
         feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts
         feed_path = self.request.feed_path
-        write_feed(feed_path, feed)
+        names = [s.name for s in self.strategies]
+        with scan_history(self.settings, self.request.data_dir, self.history) as history:
+            previous = previous_run(history, self.request.data_dir, feed["signals"], names)
+            feed["run"]["changes"] = count_changes(previous.changes)
+            run.changes = change_counts(previous.changes)
+            write_feed(feed_path, feed)
+            run_id = None
+            if self.record_history:
+                run_id = record_feed(
+                    history, self.request.data_dir, feed, strategies=names, origin=self.origin,
+                    history_days=self.settings.history_days,
+                )  # fmt: skip
         log.info("Saved %d signals to %s", len(feed["signals"]), feed_path)
         log.info("Last Updated: %d (%s)", feed["last_updated"], utc_text(feed["last_updated"]))
         exit_code = {"failed": 3, "stale": EXIT_STALE}.get(run.status, 0)
         if run.status == "stale":
             log.error("%s", stale_message(loaded.markets, self.scan_ms, str(self.request.data_dir)))
-        return ScanOutcome(feed_path, feed, run, exit_code, feed["signals"])
+        return ScanOutcome(feed_path, feed, run, exit_code, feed["signals"], previous.changes, run_id)
 
 
 def run_scan(
