@@ -88,7 +88,11 @@ def test_sampled_cuts_match_scan_as_of(demo_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.realdata
 def test_sampled_cuts_match_scan_as_of_on_the_real_sample(real_candles: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(12)
-    start, end = 1_768_435_200_000, 1_768_838_400_000  # 2026-01-15 .. 2026-01-19 16:00 UTC
-    cuts = sorted(int(t) for t in rng.integers(start // LTF_MS, end // LTF_MS, size=3) * LTF_MS)
+    early, start, end = 1_766_966_400_000, 1_768_435_200_000, 1_768_838_400_000  # Dec 29, Jan 15, Jan 19
+    cuts = sorted(
+        [int(t) for t in rng.integers(start // LTF_MS, end // LTF_MS, size=3) * LTF_MS]
+        + [int(t) for t in rng.integers(early // LTF_MS, start // LTF_MS, size=2) * LTF_MS]
+        + [int(t) + 4321 for t in rng.integers(start // LTF_MS, end // LTF_MS, size=1) * LTF_MS]  # off-grid
+    )
     compared, _ = _compare(real_candles, cuts, tmp_path)
     assert compared > 1000
