@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         self.seen.append(path)
-        override = self.overrides.get(path)
+        override = self.overrides.get(path) or self.overrides.get("*")
         try:
             if override is not None:
                 override(self)

@@ -12,8 +12,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from quantpro.clock import FakeClock
+from quantpro.errors import TemporaryError, TransportError
 from quantpro.simulator import RunningSimulator
+from quantpro.venues.client import VenueClient
+from quantpro.venues.table import VENUES, Venue
 
 from .conftest import assert_valid_feed, child_env, quantpro_command, scan
 from .hostile import gzip_bomb, hostile_api, trickle
@@ -61,3 +66,20 @@ def test_a_gzip_bomb_is_capped_and_memory_stays_bounded(
     assert "Traceback" not in stderr
     assert seen.count(FUNDING) == 4
     assert_valid_feed(live_data_dir / "master_feed.json")
+
+
+# -- venues (ccxt over requests) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hostile", ["trickle", "bomb"])
+def test_a_venue_answer_is_bounded_in_time_and_size(hostile: str, clock: FakeClock) -> None:
+    override = trickle(b"{}", every=0.05, seconds=8.0) if hostile == "trickle" else gzip_bomb(200 << 20)
+    with hostile_api("http://127.0.0.1:9", {"*": override}) as (url, seen):
+        client = VenueClient.connect(VENUES[Venue.BINANCE], clock, base_url=url, timeout_s=0.5, attempts=2)
+        started = time.monotonic()
+        with pytest.raises(TemporaryError) as caught:
+            client.load_markets()
+        elapsed = time.monotonic() - started
+    assert len(seen) == 2  # one retry, each attempt broken off
+    assert elapsed < 2 * 0.5 + 4, elapsed
+    assert isinstance(caught.value, TransportError)
