@@ -13,10 +13,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 #: An override: given the handler (``.path``, ``.headers``, ``.wfile``), write a whole raw answer.
 Override = Callable[[BaseHTTPRequestHandler], None]
@@ -87,6 +88,19 @@ def answer(status: int, body: bytes, *, headers: dict[str, str] | None = None) -
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
+    return write
+
+
+def tampered(change: Callable[[Any], Any]) -> Override:
+    """The upstream's answer, its JSON changed by ``change`` (which returns the new document)."""
+
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        headers = {k: v for k, v in handler.headers.items() if k.lower() == "api_key"}
+        upstream = getattr(handler, "upstream")  # noqa: B009 - set on the handler class
+        got = httpx.get(upstream + handler.path, headers=headers, timeout=10)
+        body = orjson.dumps(change(got.json())) if got.status_code == 200 else got.content
+        answer(got.status_code, body, headers={"Content-Type": "application/json"})(handler)
 
     return write
 
