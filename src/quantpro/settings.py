@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from quantpro.errors import ConfigError
+from quantpro.secrets import register_secret, url_credentials
 
 DEFAULT_BASE_URL = "https://api.coinalyze.net/v1"
 CONFIG_FILE = "quantpro.toml"
@@ -191,6 +192,8 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        for secret in url_credentials(value):  # credentials in the URL are secrets (issue 16 §5)
+            register_secret(secret)
         return value.rstrip("/")
 
     @classmethod

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from quantpro.secrets import redact_json_bytes
+
 log = logging.getLogger(__name__)
 
 #: Test-only: called with ("before_replace" | "after_replace", target path) around each rename.
@@ -91,11 +93,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
 
 
 def dumps_json(obj: Any, *, indent: bool = False) -> bytes:
-    """Strict JSON (no NaN/Infinity: orjson writes them as null) with numpy values allowed."""
+    """Strict JSON (no NaN/Infinity: orjson writes them as null) with numpy values allowed, every
+    registered secret masked."""
     option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
     if indent:
         option |= orjson.OPT_INDENT_2
-    return orjson.dumps(obj, option=option)
+    return redact_json_bytes(orjson.dumps(obj, option=option))  # every file QuantPro writes
 
 
 def atomic_write_json(path: Path, obj: Any, *, indent: bool = False, durable: bool = True) -> None:
