@@ -39,9 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     except (FeedWriteError, NoMarketsError) as exc:
         log.error("%s", exc)
         return EXIT_NO_FEED
+    except OSError as exc:  # a disk or path the run needed said no: one line, never a traceback
+        log.error("%s; no feed was written", describe_os_error(exc))
+        return EXIT_NO_FEED
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into a return value of 130
         return _interrupted()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``could not use PATH: Reason`` from any OSError (the path and the system's reason only)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"could not use{where}: {exc.strerror or exc}"
 
 
 def _usage_error(exc: typer.TyperException) -> int:

@@ -121,3 +121,21 @@ def read_json(path: Path, *, what: str = "file") -> Any | None:
     except orjson.JSONDecodeError as exc:
         log.warning("%s %s is corrupt (%s); rebuilding it", what, path, exc)
         return None
+
+
+def writable_dir_problem(directory: Path) -> str | None:
+    """Why files cannot be written in ``directory`` (created if missing), or ``None`` when they can.
+
+    Probes with a real temporary file, so a read-only mount, a file in the way or a full disk all show."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(directory / "write-probe")
+        try:
+            os.write(fd, b"{}")
+        finally:
+            os.close(fd)
+            tmp.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
