@@ -2,7 +2,7 @@
 
 Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
 written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
-or a refused key, 130 Ctrl-C.
+or a refused key, 130 Ctrl-C. A lock another process holds too long is exit 1, naming it and its holder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import typer
 
 from quantpro.cli.app import EXIT_INTERRUPTED, EXIT_NO_FEED, EXIT_OK, EXIT_USAGE, log
 from quantpro.cli.introspect import build_command
-from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, NoMarketsError
+from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, LockTimeoutError, NoMarketsError
 
 __all__ = ["main", "run"]
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
-    except (FeedWriteError, NoMarketsError) as exc:
+    except (FeedWriteError, NoMarketsError, LockTimeoutError) as exc:
         log.error("%s", exc)
         return EXIT_NO_FEED
     except OSError as exc:  # a disk or path the run needed said no: one line, never a traceback

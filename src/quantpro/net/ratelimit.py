@@ -33,18 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from quantpro.clock import Clock, format_duration
 from quantpro.net.retry import MAX_RETRY_AFTER
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import RATELIMIT_LOCK, RATELIMIT_STATE
+from quantpro.store.locks import DEFAULT_LOCK_TIMEOUT_S, BoundedLock
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = RATELIMIT_STATE
 LOCK_FILE = RATELIMIT_LOCK
 STATE_SCHEMA_VERSION = 1
+#: How long to wait for another process's hold on the shared state before naming it and stopping.
+LOCK_TIMEOUT_S = DEFAULT_LOCK_TIMEOUT_S
 #: A wait at least this long is logged at INFO with its reason (a shorter one at DEBUG).
 LONG_WAIT_S = 10.0
 
@@ -213,7 +214,11 @@ class RateLimiter:
         self.clock = clock
         self.name = name
         self.state_path = Path(state_dir) / STATE_FILE if state_dir is not None else None
-        self._file_lock = FileLock(Path(state_dir) / LOCK_FILE) if state_dir is not None else None
+        self._file_lock = (
+            BoundedLock(Path(state_dir) / LOCK_FILE, what="Coinalyze quota", timeout=LOCK_TIMEOUT_S)
+            if state_dir is not None
+            else None
+        )
         self._thread_lock = threading.Lock()
         self._memory = _Bucket()
         self._ids = itertools.count(1)

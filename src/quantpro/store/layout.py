@@ -84,7 +84,7 @@ _OWN_NAMES = frozenset(
         ".env",
     }
 )
-_OWN_SUFFIXES = (".lock", ".tmp", ".temp", ".part", ".partial", ".swp", "~")
+_OWN_SUFFIXES = (".lock", ".holder", ".tmp", ".temp", ".part", ".partial", ".swp", "~")
 _OWN_INFIXES = (".corrupt-",)
 
 #: A temp file older than this was left by a writer killed mid-write (SIGKILL, power loss); a younger

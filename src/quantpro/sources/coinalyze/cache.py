@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from quantpro.clock import Clock, now_ms
+from quantpro.errors import LockTimeoutError
 from quantpro.sources.coinalyze.endpoints import DEFAULT_HOURS, DataType
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import CACHE_SUBDIR
+from quantpro.store.locks import BoundedLock
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ class ResponseCache:
         path = self._path(data_type)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(path.with_name(path.name + ".lock"), timeout=LOCK_TIMEOUT_S):
+            with BoundedLock(
+                path.with_name(path.name + ".lock"), what="response cache", timeout=LOCK_TIMEOUT_S
+            ):
                 on_disk = self._load(path)
                 for symbol, entry in on_disk.items():
                     mine = table.get(symbol)
@@ -145,7 +147,7 @@ class ResponseCache:
                         table[symbol] = entry
                 self._drop_expired(table)
                 atomic_write_json(path, table)
-        except (OSError, Timeout) as exc:  # a cache is an optimisation: the scan goes on without it
+        except (OSError, LockTimeoutError) as exc:  # a cache is an optimisation: the scan goes on without it
             log.warning("could not write the response cache %s (%s); continuing without it", path, exc)
 
     def _drop_expired(self, table: dict[str, Entry]) -> None:
