@@ -2,12 +2,15 @@
 
 Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
 written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
-or a refused key, 130 Ctrl-C. A lock another process holds too long is exit 1, naming it and its holder.
+or a refused key, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP. A lock another process holds too long is exit 1, naming it and its holder.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from types import FrameType
 
 import typer
 
@@ -18,8 +21,28 @@ from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, Lo
 __all__ = ["main", "run"]
 
 
+#: The signal that stopped the run, if one did (SIGTERM, SIGHUP: handled as Ctrl-C is).
+_stopped_by: list[int] = []
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM/SIGHUP unwind the stack like Ctrl-C: every ``finally`` runs, temp files are removed."""
+    _stopped_by.append(signum)
+    raise KeyboardInterrupt
+
+
+def _install_stop_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _on_stop_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
+    _install_stop_signals()
     try:
         result = build_command().main(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:
@@ -68,7 +91,12 @@ def _usage_error(exc: typer.TyperException) -> int:
 
 
 def _interrupted() -> int:
-    """Ctrl-C: every write is atomic and temporary files are removed as the stack unwinds."""
+    """Ctrl-C (or SIGTERM/SIGHUP): every write is atomic and temporary files are removed as the stack
+    unwinds. A signal exits 128 + its number, as shells expect."""
+    if _stopped_by:
+        name = signal.Signals(_stopped_by[0]).name
+        log.error("stopped by %s; nothing half-written was left behind", name)
+        return 128 + _stopped_by[0]
     log.error("interrupted; nothing half-written was left behind")
     return EXIT_INTERRUPTED
 
