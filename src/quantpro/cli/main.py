@@ -2,7 +2,8 @@
 
 Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
 written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
-or a refused key, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP. A lock another process holds too long is exit 1, naming it and its holder.
+or a refused key, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP. A lock another process holds too long is exit 1,
+naming it and its holder.
 """
 
 from __future__ import annotations
