@@ -57,6 +57,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-answer is what these tests make happen: not worth a traceback."""
+
+
 @contextmanager
 def hostile_api(upstream: str, overrides: dict[str, Override]) -> Iterator[tuple[str, list[str]]]:
     """A loopback server answering ``overrides`` itself and forwarding the rest to ``upstream``.
@@ -64,8 +71,7 @@ def hostile_api(upstream: str, overrides: dict[str, Override]) -> Iterator[tuple
     Yields its base URL and the list of paths it was asked for."""
     seen: list[str] = []
     handler = type("Handler", (_Handler,), {"upstream": upstream, "overrides": overrides, "seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
