@@ -139,7 +139,16 @@ class Pacer:
                 state = {"next_free": before}
                 yield state
                 if state["next_free"] != before:
-                    self._write(doc, state["next_free"])
+                    try:
+                        self._write(doc, state["next_free"])
+                    except OSError as exc:  # a full or read-only disk: pace alone, in memory
+                        log.warning(
+                            "could not save the shared venue pacing state %s (%s); pacing alone from now on",
+                            self.state_path,
+                            exc.strerror or exc,
+                        )
+                        self._next_free = state["next_free"]
+                        self._file_lock = None
 
     def _read(self) -> dict[str, Any]:
         assert self.state_path is not None

@@ -334,7 +334,21 @@ class RateLimiter:
                 bucket = self._load_bucket(doc)
                 yield bucket
                 if bucket.dirty:
-                    self._write_state(doc, bucket)
+                    try:
+                        self._write_state(doc, bucket)
+                    except OSError as exc:  # a full or read-only disk: keep counting, in memory
+                        self._go_private(bucket, exc)
+
+    def _go_private(self, bucket: _Bucket, exc: OSError) -> None:
+        """Stop sharing: the state file cannot be written, so this limiter counts alone from here on."""
+        log.warning(
+            "could not save the shared quota state %s (%s); this scan counts its quota alone from now on",
+            self.state_path,
+            exc.strerror or exc,
+        )
+        bucket.dirty = False
+        self._memory = bucket
+        self._file_lock = None
 
     def _read_state(self) -> dict[str, Any]:
         assert self.state_path is not None
