@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 import typer
 
@@ -32,18 +33,30 @@ def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _install_stop_signals() -> None:
+def _install_stop_signals() -> dict[int, Any]:
+    """Handle SIGTERM/SIGHUP for this run; returns the handlers they replaced."""
+    previous: dict[int, Any] = {}
     if threading.current_thread() is not threading.main_thread():
-        return
+        return previous
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
         if number is not None:
-            signal.signal(number, _on_stop_signal)
+            previous[number] = signal.signal(number, _on_stop_signal)
+    return previous
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
-    _install_stop_signals()
+    _stopped_by.clear()
+    previous = _install_stop_signals()
+    try:
+        return _run(argv)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = build_command().main(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:

@@ -82,9 +82,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         if _crash_hook is not None:
             _crash_hook("before_replace", path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc  # say which file
         raise
     if durable:
         _fsync_dir(path.parent)
