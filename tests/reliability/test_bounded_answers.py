@@ -16,6 +16,7 @@ import pytest
 
 from quantpro.clock import FakeClock
 from quantpro.errors import TemporaryError, TransportError
+from quantpro.net.deadline import AnswerTooSlow, run_with_deadline
 from quantpro.simulator import RunningSimulator
 from quantpro.venues.client import VenueClient
 from quantpro.venues.table import VENUES, Venue
@@ -83,3 +84,21 @@ def test_a_venue_answer_is_bounded_in_time_and_size(hostile: str, clock: FakeClo
     assert len(seen) == 2  # one retry, each attempt broken off
     assert elapsed < 2 * 0.5 + 4, elapsed
     assert isinstance(caught.value, TransportError)
+
+
+# -- the watchdog for libraries without a session (alerts) ----------------------------------------------
+
+
+def test_run_with_deadline_bounds_a_library_that_sends_its_own_requests() -> None:
+    import requests
+
+    with hostile_api("http://127.0.0.1:9", {"*": trickle(b"ok", every=0.05, seconds=8.0)}) as (url, _):
+        started = time.monotonic()
+        with pytest.raises(AnswerTooSlow, match=r"alert took longer than 0\.5s"):
+            run_with_deadline(
+                lambda: requests.get(url + "/notify", timeout=5).text, seconds=0.5, what="alert"
+            )
+        assert time.monotonic() - started < 2
+    assert run_with_deadline(lambda: 42, seconds=1) == 42
+    with pytest.raises(ZeroDivisionError):
+        run_with_deadline(lambda: 1 // 0, seconds=1)

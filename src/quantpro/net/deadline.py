@@ -16,12 +16,21 @@ Usage, for any streaming client::
 
 The per-read timeout still bounds a single stalled read, so a request ends at the latest one read
 timeout after its deadline. Deadlines use the real monotonic clock: sockets wait in real time.
+
+For a library that sends its own requests and exposes no session (Apprise's plugins call ``requests``
+themselves), :func:`run_with_deadline` is the watchdog: the call runs in a daemon thread and the caller
+gets :class:`AnswerTooSlow` at the deadline, whatever the library is doing (the thread is abandoned and
+ends when its socket does)::
+
+    run_with_deadline(lambda: apobj.notify(body=text), seconds=settings.http_timeout, what="alert")
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -29,7 +38,10 @@ __all__ = [
     "AnswerTooSlow",
     "Deadline",
     "read_bounded",
+    "run_with_deadline",
 ]
+
+T = TypeVar("T")
 
 #: The largest decoded answer any source may send (the biggest venue catalogue is ~20 MB). With the
 #: JSON it parses into, one answer stays well inside the 1 GiB bound of docs/design.md §10.
@@ -81,3 +93,25 @@ def read_bounded(chunks: Iterable[bytes], *, deadline: Deadline, max_bytes: int 
         parts.append(chunk)
         deadline.check()
     return b"".join(parts)
+
+
+def run_with_deadline(call: Callable[[], T], *, seconds: float, what: str = "the request") -> T:
+    """``call()``'s result, or :class:`AnswerTooSlow` once ``seconds`` have passed (its exception, if it
+    raised one in time). The call keeps running in its abandoned daemon thread until it ends."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name=f"deadline: {what}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise AnswerTooSlow(f"{what} took longer than {seconds:g}s in all")
+    if failure:
+        raise failure[0]
+    return outcome[0]
