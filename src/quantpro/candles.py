@@ -85,7 +85,9 @@ def _diagnose(name: str, rows: list[Any]) -> DataFileError:
             try:
                 float(value)
             except (TypeError, ValueError):
-                return DataFileError(name, f"candle {i} has a non-numeric {column}: {value!r:.40}")
+                return DataFileError(
+                    name, f"candle {i} has a non-numeric {column} (a {type(value).__name__})"
+                )
     return DataFileError(name, "candles are not numeric")
 
 

@@ -7,6 +7,7 @@ QuantProError
 ├── StrategyError              a strategy raised or returned an invalid result → that result replaced, logged
 ├── FeedWriteError             feed not written → exit 1, previous feed untouched
 ├── NoMarketsError             no valid market in DATA_DIR → exit 1, no feed
+├── LockTimeoutError           a lock held too long by another process (named) → exit 1, no feed
 └── RemoteError                any failure of a remote source: .source ("coinalyze", "BINANCE", …),
     │                          .endpoint, .status_code
     ├── TemporaryError         retried (bounded), then that source's markets degrade
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigError",
     "DataFileError",
     "FeedWriteError",
+    "LockTimeoutError",
     "NoMarketsError",
     "QuantProError",
     "RateLimitError",
@@ -75,6 +77,10 @@ class FeedWriteError(QuantProError):
 
 class NoMarketsError(QuantProError):
     """DATA_DIR holds no valid market, so there is nothing to scan and no feed (exit code 1)."""
+
+
+class LockTimeoutError(QuantProError):
+    """A file lock was not released in time; the message names the lock and its holder (exit 1)."""
 
 
 class RemoteError(QuantProError):

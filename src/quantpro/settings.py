@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from quantpro.errors import ConfigError
+from quantpro.secrets import register_secret, url_credentials
 
 DEFAULT_BASE_URL = "https://api.coinalyze.net/v1"
 CONFIG_FILE = "quantpro.toml"
@@ -85,6 +86,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
         env_file=".env",
         env_file_encoding="utf-8",
+        allow_inf_nan=False,  # "inf" as a timeout or a period is a typo, not a setting (issue 16 §10)
     )
 
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices(API_KEY_ENV))
@@ -186,11 +188,29 @@ class Settings(BaseSettings):
             checked[venue.upper()] = url.strip().rstrip("/")
         return checked
 
+    @field_validator("api_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key goes in an HTTP header: printable ASCII, no spaces or newlines inside (issue 16 §10)."""
+        if value is None:
+            return value
+        key = value.get_secret_value().strip()
+        if key and not all(33 <= ord(ch) < 127 for ch in key):
+            raise ValueError(
+                "the API key must be printable ASCII without spaces or line breaks (check for a pasted "
+                "newline or a typographic character)"
+            )
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        if not urlsplit(value).hostname:
+            raise ValueError("needs a host, such as https://api.coinalyze.net/v1")
+        for secret in url_credentials(value):  # credentials in the URL are secrets (issue 16 §5)
+            register_secret(secret)
         return value.rstrip("/")
 
     @classmethod
@@ -292,9 +312,15 @@ def load_settings(**overrides: Any) -> Settings:
     given.setdefault("exchange_urls", _exchange_urls(os.environ))
     try:
         return Settings(**given)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f".env is not valid UTF-8 (byte {exc.start}); save it as UTF-8 or remove the odd character"
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
+            + err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None
 

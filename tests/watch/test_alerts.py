@@ -133,3 +133,13 @@ def test_alerts_test_sends_one_message_to_every_url(
 def test_alerts_test_without_urls_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["alerts", "test"]) == 2
     assert "QUANTPRO_ALERT_URLS is not set" in capsys.readouterr().err
+
+
+def test_a_channel_that_hangs_is_given_up_at_its_deadline() -> None:
+    from quantpro.alerts.channels import apprise_send
+
+    with AlertReceiver(hang_s=60).running() as hanging:
+        reason = apprise_send(hanging.apprise_url(), "title", "body", deadline_s=0.5)
+        assert reason == "no answer within 0.5 s"
+        assert hanging.messages == []  # given up before the channel answered
+        hanging.release()

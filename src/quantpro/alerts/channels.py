@@ -16,12 +16,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Channel", "Sender", "apprise_send", "parse_channels"]
+from quantpro.net.deadline import AnswerTooSlow, run_with_deadline
+
+__all__ = ["ALERT_DEADLINE_S", "Channel", "Sender", "apprise_send", "parse_channels"]
 
 log = logging.getLogger(__name__)
 
 #: Sends one message (title, body) to one URL; ``None`` when delivered, else the reason it was not.
 Sender = Callable[[str, str, str], "str | None"]
+
+#: The whole delivery of one message to one channel, connection and answer included.
+ALERT_DEADLINE_S = 30.0
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
@@ -107,8 +112,16 @@ def _quiet_apprise() -> Iterator[_Capture]:
         logger.propagate = False  # Apprise never logs through QuantPro's handlers
 
 
-def apprise_send(url: str, title: str, body: str) -> str | None:
-    """Deliver one message through Apprise; ``None`` when delivered, else a reason without secrets."""
+def apprise_send(url: str, title: str, body: str, *, deadline_s: float = ALERT_DEADLINE_S) -> str | None:
+    """Deliver one message through Apprise within ``deadline_s`` in all (a channel that trickles or
+    hangs must not hold the watch loop); ``None`` when delivered, else a reason without secrets."""
+    try:
+        return run_with_deadline(lambda: _apprise_send(url, title, body), seconds=deadline_s, what="an alert")
+    except AnswerTooSlow:
+        return f"no answer within {deadline_s:g} s"
+
+
+def _apprise_send(url: str, title: str, body: str) -> str | None:
     import apprise
 
     with _quiet_apprise() as capture:

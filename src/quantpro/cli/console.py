@@ -22,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
+from quantpro.errors import ConfigError
 from quantpro.secrets import redact, register_secret, registered
 
 __all__ = ["TAGS", "configure_logging", "escape_controls", "stderr_console"]
@@ -114,8 +115,13 @@ def configure_logging(verbosity: int = 0, log_file: Path | None = None, secrets:
     handler.addFilter(_SafeLineFilter())
     root.addHandler(handler)
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot use the log file {log_file} (QUANTPRO_LOG_FILE): {exc.strerror or exc}"
+            ) from None
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(_utc_formatter(_FILE_FORMAT))
         file_handler.addFilter(_SafeLineFilter())

@@ -2,7 +2,8 @@
 
 Exit codes (docs/design.md §2, §12): 0 feed written (ok/degraded), 3 feed written but failed, 4 feed
 written but stale (more than half the markets' candles are stale), 1 no feed, 2 bad arguments/settings
-or a refused key, 130 Ctrl-C; SIGTERM unwinds like Ctrl-C (every write finished or undone) and exits 0.
+or a refused key, 130 Ctrl-C, 0 SIGTERM (§14: systemd and docker stop a service that way; every write
+finished or undone), 129 SIGHUP. A lock another process holds too long is exit 1, naming it and its holder.
 """
 
 from __future__ import annotations
@@ -11,39 +12,51 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 import typer
 
 from quantpro.cli.app import EXIT_INTERRUPTED, EXIT_NO_FEED, EXIT_OK, EXIT_USAGE, log
 from quantpro.cli.introspect import build_command
-from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, NoMarketsError
+from quantpro.errors import AuthenticationError, ConfigError, FeedWriteError, LockTimeoutError, NoMarketsError
 
 __all__ = ["main", "run"]
 
 
-class _Terminated(BaseException):
-    """SIGTERM (systemd, docker stop): unwind like Ctrl-C, so every atomic write finishes or is undone."""
+#: The signal that stopped the run, if one did (SIGTERM, SIGHUP: handled as Ctrl-C is).
+_stopped_by: list[int] = []
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated()
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM/SIGHUP unwind the stack like Ctrl-C: every ``finally`` runs, temp files are removed."""
+    _stopped_by.append(signum)
+    raise KeyboardInterrupt
+
+
+def _install_stop_signals() -> dict[int, Any]:
+    """Handle SIGTERM/SIGHUP for this run; returns the handlers they replaced."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, _on_stop_signal)
+    return previous
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code."""
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    _stopped_by.clear()
+    previous = _install_stop_signals()
     try:
-        return _main(argv)
-    except _Terminated:
-        log.error("terminated (SIGTERM); nothing half-written was left behind")
-        return EXIT_OK
+        return _run(argv)
     finally:
-        if in_main and previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def _main(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None) -> int:
     try:
         result = build_command().main(args=argv, prog_name="quantpro", standalone_mode=False)
     except typer.Exit as exc:
@@ -60,12 +73,21 @@ def _main(argv: list[str] | None) -> int:
     except ConfigError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
-    except (FeedWriteError, NoMarketsError) as exc:
+    except (FeedWriteError, NoMarketsError, LockTimeoutError) as exc:
         log.error("%s", exc)
+        return EXIT_NO_FEED
+    except OSError as exc:  # a disk or path the run needed said no: one line, never a traceback
+        log.error("%s; no feed was written", describe_os_error(exc))
         return EXIT_NO_FEED
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C (KeyboardInterrupt) into a return value of 130
         return _interrupted()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``could not use PATH: Reason`` from any OSError (the path and the system's reason only)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"could not use{where}: {exc.strerror or exc}"
 
 
 def _usage_error(exc: typer.TyperException) -> int:
@@ -83,7 +105,15 @@ def _usage_error(exc: typer.TyperException) -> int:
 
 
 def _interrupted() -> int:
-    """Ctrl-C: every write is atomic and temporary files are removed as the stack unwinds."""
+    """Ctrl-C (or SIGTERM/SIGHUP): every write is atomic and temporary files are removed as the stack
+    unwinds. SIGTERM exits 0 (§14); another signal exits 128 + its number, as shells expect."""
+    if _stopped_by and _stopped_by[0] == signal.SIGTERM:  # a service stopped on purpose (§14): exit 0
+        log.error("terminated (SIGTERM); nothing half-written was left behind")
+        return EXIT_OK
+    if _stopped_by:
+        name = signal.Signals(_stopped_by[0]).name
+        log.error("stopped by %s; nothing half-written was left behind", name)
+        return 128 + _stopped_by[0]
     log.error("interrupted; nothing half-written was left behind")
     return EXIT_INTERRUPTED
 

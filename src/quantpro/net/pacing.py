@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from quantpro.clock import Clock, format_duration
 from quantpro.errors import RateLimitError
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import VENUE_PACING_LOCK, VENUE_PACING_STATE
+from quantpro.store.locks import BoundedLock
 
 __all__ = ["STATE_SCHEMA_VERSION", "Budget", "Pacer", "Slot"]
 
@@ -81,7 +80,11 @@ class Pacer:
         self._lock = threading.Lock()
         self.schedule: list[Slot] = []
         self.state_path = Path(state_dir) / VENUE_PACING_STATE if state_dir is not None else None
-        self._file_lock = FileLock(Path(state_dir) / VENUE_PACING_LOCK) if state_dir is not None else None
+        self._file_lock = (
+            BoundedLock(Path(state_dir) / VENUE_PACING_LOCK, what="venue pacing")
+            if state_dir is not None
+            else None
+        )
 
     def acquire(self, cost: float, what: str = "", *, max_wait: float | None = None) -> float:
         """Wait until a request of ``cost`` units may start; returns the seconds waited.
@@ -136,7 +139,16 @@ class Pacer:
                 state = {"next_free": before}
                 yield state
                 if state["next_free"] != before:
-                    self._write(doc, state["next_free"])
+                    try:
+                        self._write(doc, state["next_free"])
+                    except OSError as exc:  # a full or read-only disk: pace alone, in memory
+                        log.warning(
+                            "could not save the shared venue pacing state %s (%s); pacing alone from now on",
+                            self.state_path,
+                            exc.strerror or exc,
+                        )
+                        self._next_free = state["next_free"]
+                        self._file_lock = None
 
     def _read(self) -> dict[str, Any]:
         assert self.state_path is not None

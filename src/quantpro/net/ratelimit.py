@@ -33,17 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from quantpro.clock import Clock, format_duration
+from quantpro.net.retry import MAX_RETRY_AFTER
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import RATELIMIT_LOCK, RATELIMIT_STATE
+from quantpro.store.locks import DEFAULT_LOCK_TIMEOUT_S, BoundedLock
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = RATELIMIT_STATE
 LOCK_FILE = RATELIMIT_LOCK
 STATE_SCHEMA_VERSION = 1
+#: How long to wait for another process's hold on the shared state before naming it and stopping.
+LOCK_TIMEOUT_S = DEFAULT_LOCK_TIMEOUT_S
+#: A wait at least this long is logged at INFO with its reason (a shorter one at DEBUG).
+LONG_WAIT_S = 10.0
 
 
 def eta_seconds(units_left: int, calls: int, period: float, free_now: int | None = None) -> float:
@@ -105,6 +109,26 @@ class _Bucket:
 
     def used(self, now: float, period: float) -> int:
         return sum(e.units for e in self.entries if not e.at + period <= now)
+
+    def discard_future(self, now: float, period: float) -> float:
+        """Forget what would hold requests longer than a window plus the largest believed
+        ``Retry-After`` (a clock stepped back, an edited file, ``1e300``); returns the longest such
+        hold in seconds (0 when nothing was discarded)."""
+        horizon = now + period + MAX_RETRY_AFTER
+        worst = 0.0
+        kept = []
+        for entry in self.entries:
+            if entry.at + period > horizon:
+                worst = max(worst, entry.at + period - now)
+            else:
+                kept.append(entry)
+        if self.blocked_until > horizon:
+            worst = max(worst, self.blocked_until - now)
+            self.blocked_until = 0.0
+        if worst:
+            self.entries = kept
+            self.dirty = True
+        return worst
 
     def find(self, reservation_id: str) -> _Entry | None:
         return next((e for e in self.entries if e.id == reservation_id), None)
@@ -190,7 +214,11 @@ class RateLimiter:
         self.clock = clock
         self.name = name
         self.state_path = Path(state_dir) / STATE_FILE if state_dir is not None else None
-        self._file_lock = FileLock(Path(state_dir) / LOCK_FILE) if state_dir is not None else None
+        self._file_lock = (
+            BoundedLock(Path(state_dir) / LOCK_FILE, what="Coinalyze quota", timeout=LOCK_TIMEOUT_S)
+            if state_dir is not None
+            else None
+        )
         self._thread_lock = threading.Lock()
         self._memory = _Bucket()
         self._ids = itertools.count(1)
@@ -224,7 +252,13 @@ class RateLimiter:
                     bucket.dirty = True
                     waited = now - started
                     return Reservation(entry.id, units, now, waited)
-            self._wait(start - now, units)
+                if start <= bucket.blocked_until:
+                    reason = "held until the API's Retry-After has passed (HTTP 429)"
+                else:
+                    used = bucket.used(now, self.period)
+                    window = format_duration(self.period)
+                    reason = f"window full: {used} of {self.calls} units used in the last {window}"
+            self._wait(start - now, units, reason)
 
     def settle(self, reservation: Reservation, at: float) -> None:
         """Date a charge no earlier than ``at`` (when the answer arrived), so we never run ahead."""
@@ -283,14 +317,9 @@ class RateLimiter:
                 "(settings.batch_size)"
             )
 
-    def _wait(self, seconds: float, units: int) -> None:
-        log.debug(
-            "waiting %s for %d units (window %d per %s)",
-            format_duration(seconds),
-            units,
-            self.calls,
-            format_duration(self.period),
-        )
+    def _wait(self, seconds: float, units: int, reason: str) -> None:
+        level = logging.INFO if seconds >= LONG_WAIT_S else logging.DEBUG
+        log.log(level, "waiting %s for %d units: %s", format_duration(seconds), units, reason)
         self.clock.sleep(seconds)
 
     @contextlib.contextmanager
@@ -305,7 +334,21 @@ class RateLimiter:
                 bucket = self._load_bucket(doc)
                 yield bucket
                 if bucket.dirty:
-                    self._write_state(doc, bucket)
+                    try:
+                        self._write_state(doc, bucket)
+                    except OSError as exc:  # a full or read-only disk: keep counting, in memory
+                        self._go_private(bucket, exc)
+
+    def _go_private(self, bucket: _Bucket, exc: OSError) -> None:
+        """Stop sharing: the state file cannot be written, so this limiter counts alone from here on."""
+        log.warning(
+            "could not save the shared quota state %s (%s); this scan counts its quota alone from now on",
+            self.state_path,
+            exc.strerror or exc,
+        )
+        bucket.dirty = False
+        self._memory = bucket
+        self._file_lock = None
 
     def _read_state(self) -> dict[str, Any]:
         assert self.state_path is not None
@@ -318,11 +361,20 @@ class RateLimiter:
 
     def _load_bucket(self, doc: dict[str, Any]) -> _Bucket:
         try:
-            return _Bucket.from_json(doc["buckets"].get(self.name))
-        except (TypeError, ValueError, IndexError):
+            bucket = _Bucket.from_json(doc["buckets"].get(self.name))
+        except (TypeError, ValueError, IndexError, OverflowError):
             log.warning("rate-limit state %s holds a malformed log; starting empty", self.state_path)
             doc["buckets"].pop(self.name, None)
             return _Bucket(dirty=True)
+        ahead = bucket.discard_future(self.clock.now(), self.period)
+        if ahead:
+            log.warning(
+                "rate-limit state %s would hold requests %s from now, longer than a window plus the "
+                "largest Retry-After we believe (the clock stepped back, or the file was edited); discarded",
+                self.state_path,
+                format_duration(ahead) if ahead < 1e9 else f"{ahead:.3g} s",
+            )
+        return bucket
 
     def _write_state(self, doc: dict[str, Any], bucket: _Bucket) -> None:
         assert self.state_path is not None

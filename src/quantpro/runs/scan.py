@@ -33,7 +33,7 @@ from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource, ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.source import CoinalyzeSource
 from quantpro.store.history import HistoryStore
-from quantpro.store.layout import FEED_NAME, remove_stale_temp_files
+from quantpro.store.layout import FEED_NAME, remove_stale_temp_files, unreplaceable_reason
 from quantpro.store.markets import LoadedMarket, LoadResult, load_markets
 from quantpro.store.markets_file import tick_sizes
 from quantpro.strategies import PlanRules, Strategy, get_strategies
@@ -79,6 +79,11 @@ class Scan:
     def __init__(self, settings: Settings, request: ScanRequest, clock: Clock) -> None:
         if not request.data_dir.is_dir():
             raise ConfigError(f"data directory {request.data_dir} does not exist or is not a directory")
+        problem = unreplaceable_reason(request.feed_path, request.data_dir)
+        if problem is not None:
+            raise ConfigError(
+                f"feed path {request.feed_path} {problem}; only a regular file (or a new name) is replaced"
+            )
         self.settings = settings
         self.request = request
         self.clock = clock

@@ -36,9 +36,12 @@ class AlertReceiver:
     host: str = "127.0.0.1"
     failing: bool = False
     fail_status: int = 500
+    #: Seconds each answer is held back (a channel that hangs); released at once by ``release()``.
+    hang_s: float = 0.0
     posts: list[Post] = field(default_factory=list)
     _fail_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _released: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -58,6 +61,10 @@ class AlertReceiver:
     def fail_next(self, count: int, *, status: int = 500) -> None:
         with self._lock:
             self._fail_count, self.fail_status = count, status
+
+    def release(self) -> None:
+        """Let every held-back answer go now."""
+        self._released.set()
 
     def _answer(self) -> int:
         with self._lock:
@@ -84,6 +91,8 @@ class AlertReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if receiver.hang_s > 0:
+                    receiver._released.wait(receiver.hang_s)
                 status = receiver._answer()
                 receiver._record(self.path, raw, status)
                 self.send_response(status)

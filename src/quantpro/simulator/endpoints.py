@@ -71,7 +71,7 @@ def _timestamp(params: Mapping[str, str], name: str) -> int:
         raise BadRequest(f"Missing required parameter: {name}")
     try:
         return int(float(raw))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # "inf" too: answered 400, never a dropped connection
         raise BadRequest(f"Invalid parameter {name}: expected a UNIX timestamp in seconds") from exc
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from quantpro.secrets import redact_json_bytes
+
 log = logging.getLogger(__name__)
 
 #: Test-only: called with ("before_replace" | "after_replace", target path) around each rename.
@@ -80,9 +82,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         if _crash_hook is not None:
             _crash_hook("before_replace", path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc  # say which file
         raise
     if durable:
         _fsync_dir(path.parent)
@@ -91,11 +95,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
 
 
 def dumps_json(obj: Any, *, indent: bool = False) -> bytes:
-    """Strict JSON (no NaN/Infinity: orjson writes them as null) with numpy values allowed."""
+    """Strict JSON (no NaN/Infinity: orjson writes them as null) with numpy values allowed, every
+    registered secret masked."""
     option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
     if indent:
         option |= orjson.OPT_INDENT_2
-    return orjson.dumps(obj, option=option)
+    return redact_json_bytes(orjson.dumps(obj, option=option))  # every file QuantPro writes
 
 
 def atomic_write_json(path: Path, obj: Any, *, indent: bool = False, durable: bool = True) -> None:
@@ -118,3 +123,21 @@ def read_json(path: Path, *, what: str = "file") -> Any | None:
     except orjson.JSONDecodeError as exc:
         log.warning("%s %s is corrupt (%s); rebuilding it", what, path, exc)
         return None
+
+
+def writable_dir_problem(directory: Path) -> str | None:
+    """Why files cannot be written in ``directory`` (created if missing), or ``None`` when they can.
+
+    Probes with a real temporary file, so a read-only mount, a file in the way or a full disk all show."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(directory / "write-probe")
+        try:
+            os.write(fd, b"{}")
+        finally:
+            os.close(fd)
+            tmp.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

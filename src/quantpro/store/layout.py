@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +84,7 @@ _OWN_NAMES = frozenset(
         ".env",
     }
 )
-_OWN_SUFFIXES = (".lock", ".tmp", ".temp", ".part", ".partial", ".swp", "~")
+_OWN_SUFFIXES = (".lock", ".holder", ".tmp", ".temp", ".part", ".partial", ".swp", "~")
 _OWN_INFIXES = (".corrupt-",)
 
 #: A temp file older than this was left by a writer killed mid-write (SIGKILL, power loss); a younger
@@ -150,3 +152,27 @@ def remove_stale_temp_files(
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted run", removed)
     return removed
+
+
+def unreplaceable_reason(path: Path, data_dir: Path) -> str | None:
+    """Why the feed must not replace ``path``, or ``None`` when it may (a regular file, or nothing yet).
+
+    ``lstat``, not ``stat``: a symlink is refused, whatever it points to, and so are devices, FIFOs,
+    sockets, directories and DATA_DIR's own candle and markets files (issue 16 §2)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror or exc})"
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device, FIFO, socket or directory)"
+    parent = Path(path).parent
+    with contextlib.suppress(OSError):
+        if parent.resolve() == Path(data_dir).resolve():
+            name = Path(path).name
+            if parse_candle_file_name(name) is not None or name == MARKETS_FILE:
+                return "is one of DATA_DIR's own input files"
+    return None

@@ -98,8 +98,18 @@ class LoadResult:
 # --------------------------------------------------------------------------- discovery
 
 
+def _inside(link: Path) -> bool:
+    """Whether the symlink ``link`` resolves to a file inside its own directory tree (DATA_DIR)."""
+    try:
+        return Path(os.path.realpath(link)).is_relative_to(Path(os.path.realpath(link.parent)))
+    except (OSError, ValueError):
+        return False
+
+
 def _entry_problem(entry: os.DirEntry[str]) -> str | None:
     """Why a directory entry cannot be read as a file, without ever opening it (FIFOs would block)."""
+    if entry.is_symlink() and not _inside(Path(entry.path)):
+        return "a symlink out of DATA_DIR (not followed)"
     try:
         mode = entry.stat(follow_symlinks=True).st_mode
     except OSError as exc:

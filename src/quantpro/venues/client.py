@@ -13,13 +13,15 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import ccxt
+import requests
+import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from quantpro.clock import Clock, format_duration
@@ -32,6 +34,7 @@ from quantpro.errors import (
     TemporaryError,
     TransportError,
 )
+from quantpro.net.deadline import MAX_ANSWER_BYTES, AnswerTooLarge, AnswerTooSlow, Deadline, read_bounded
 from quantpro.net.pacing import Pacer
 from quantpro.net.retry import parse_retry_after as _parse_retry_after
 from quantpro.net.retry import venue_retry_delay
@@ -106,9 +109,47 @@ def build_exchange(spec: VenueSpec, *, base_url: str | None = None, timeout_s: f
         {"enableRateLimit": False, "timeout": int(timeout_s * 1000), "options": copy.deepcopy(spec.options)}
     )
     exchange.has["fetchCurrencies"] = False
+    exchange.session = BoundedSession()
     if base_url is not None:
         exchange.urls["api"] = rebase_urls(copy.deepcopy(exchange.urls["api"]), base_url)
     return exchange
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The decoded body as it arrives: ``read1`` returns whatever one read brought (``iter_content``
+    would block until a whole chunk of 64 KiB is in, however slowly it trickles)."""
+    raw = response.raw
+    if raw.chunked:
+        yield from response.iter_content(64 * 1024)
+        return
+    while data := raw.read1(64 * 1024, decode_content=True):
+        yield data
+
+
+class BoundedSession(requests.Session):
+    """ccxt's HTTP session with a total deadline and a decoded-size cap per answer (issue 16 §3, §6).
+
+    ccxt's sync client calls ``session.request(..., timeout=seconds)``, which bounds each read only. Here
+    the body is streamed through :func:`~quantpro.net.deadline.read_bounded` against a deadline of that
+    same timeout, counted from the send; a trickle raises ``ReadTimeout`` (ccxt: ``RequestTimeout``),
+    a bomb a "Connection broken" error (ccxt: ``NetworkError``).
+    """
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        timeout = kwargs.get("timeout")
+        deadline = Deadline(float(timeout) if isinstance(timeout, int | float) else 30.0)
+        kwargs["stream"] = True
+        response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        try:
+            body = read_bounded(_body_chunks(response), deadline=deadline, max_bytes=MAX_ANSWER_BYTES)
+        except AnswerTooSlow as exc:
+            raise requests.exceptions.ReadTimeout(f"Read timed out: {exc}") from None
+        except (AnswerTooLarge, urllib3.exceptions.HTTPError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(f"Connection broken: {exc}") from None
+        finally:
+            response.close()
+        response._content = body
+        return response
 
 
 def parse_retry_after(value: str | None) -> float | None:

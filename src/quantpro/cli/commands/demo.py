@@ -27,9 +27,13 @@ def demo(
     """
     from quantpro.clock import SystemClock, format_duration, now_ms
     from quantpro.demo.universe import generate_demo_universe
+    from quantpro.errors import ConfigError
     from quantpro.simulator import SimulatorConfig, start_simulator
 
-    written = generate_demo_universe(directory, markets, now_ms=now_ms(SystemClock()))
+    try:
+        written = generate_demo_universe(directory, markets, now_ms=now_ms(SystemClock()))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the demo into --dir {directory}: {exc.strerror or exc}") from None
     log.info("wrote %d sample markets into %s", len(written), directory)
     config = SimulatorConfig(calls=DEMO_CALLS, period=DEMO_PERIOD, api_keys=frozenset({DEMO_KEY}))
     with start_simulator(config, port=0) as sim:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from quantpro.cli.app import CacheDirOption, app, settings_for
+from quantpro.cli.app import CacheDirOption, app, log, settings_for
 from quantpro.cli.table_options import DEFAULT_TOP, FormatOption, MinScoreOption, TopOption, show_outcome
 
 if TYPE_CHECKING:
@@ -67,8 +70,24 @@ def scan(
     outcome = run_with_progress(
         settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf, as_of_ms=as_of_ms
     )
-    show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)
+    show_summary(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
+
+
+def show_summary(outcome: ScanOutcome, **options: Any) -> None:
+    """The summary on stdout; a stdout that fails (closed, full) costs the summary, not the exit code:
+    the feed is already written (issue 16 §10)."""
+    try:
+        show_outcome(outcome, **options)
+        sys.stdout.flush()
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # the interpreter's last flush must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        log.warning(
+            "could not print the summary (%s); the feed was written to %s",
+            exc.strerror or exc,
+            outcome.feed_path,
+        )
 
 
 def run_with_progress(settings: Settings, data_dir: Path, **options: Any) -> ScanOutcome:

@@ -18,14 +18,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from quantpro.clock import Clock, now_ms
+from quantpro.errors import LockTimeoutError
 from quantpro.sources.coinalyze.endpoints import DEFAULT_HOURS, DataType
 from quantpro.store.atomic import atomic_write_json, read_json
 from quantpro.store.layout import CACHE_SUBDIR
+from quantpro.store.locks import BoundedLock
 
 log = logging.getLogger(__name__)
+
+#: How long a write waits for another process's lock on a cache file before giving up on caching it.
+LOCK_TIMEOUT_S = 30.0
 
 
 _SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
@@ -132,15 +135,20 @@ class ResponseCache:
     def _persist(self, data_type: str, table: dict[str, Entry]) -> None:
         """Merge with what another process may have written since we loaded, then write atomically."""
         path = self._path(data_type)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(path.with_name(path.name + ".lock")):
-            on_disk = self._load(path)
-            for symbol, entry in on_disk.items():
-                mine = table.get(symbol)
-                if mine is None or entry["fetched_at"] > mine["fetched_at"]:
-                    table[symbol] = entry
-            self._drop_expired(table)
-            atomic_write_json(path, table)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with BoundedLock(
+                path.with_name(path.name + ".lock"), what="response cache", timeout=LOCK_TIMEOUT_S
+            ):
+                on_disk = self._load(path)
+                for symbol, entry in on_disk.items():
+                    mine = table.get(symbol)
+                    if mine is None or entry["fetched_at"] > mine["fetched_at"]:
+                        table[symbol] = entry
+                self._drop_expired(table)
+                atomic_write_json(path, table)
+        except (OSError, LockTimeoutError) as exc:  # a cache is an optimisation: the scan goes on without it
+            log.warning("could not write the response cache %s (%s); continuing without it", path, exc)
 
     def _drop_expired(self, table: dict[str, Entry]) -> None:
         """Keep files small: expired entries can never be served again."""

@@ -124,6 +124,11 @@ def is_candidate(row: Mapping[str, Any]) -> bool:
     return row.get("is_perpetual") is True and isinstance(margined, str) and margined.upper() == "STABLE"
 
 
+def candidate_rows(rows: Iterable[Any]) -> int:
+    """How many catalogue rows are usable candidates (perpetual, stable-margined, well formed)."""
+    return sum(1 for m in (parse_market(row) for row in rows) if m is not None and m.candidate)
+
+
 def parse_market(row: Any) -> Market | None:
     """A catalogue row as a :class:`Market`, or ``None`` when it lacks a symbol, exchange or base."""
     if not isinstance(row, dict):

@@ -31,6 +31,13 @@ from quantpro.errors import (
     TemporaryError,
 )
 from quantpro.models import Liquidations, OIPoint
+from quantpro.net.deadline import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    AnswerTooSlow,
+    Deadline,
+    read_bounded,
+)
 from quantpro.net.ratelimit import RateLimiter, Reservation, key_fingerprint
 from quantpro.secrets import register_secret
 from quantpro.settings import Settings, load_settings
@@ -52,6 +59,7 @@ from quantpro.sources.coinalyze.endpoints import (
 from quantpro.sources.coinalyze.responses import (
     UNCHARGED_STATUSES,
     RetryPolicy,
+    bounded_error,
     decode,
     error_for_status,
     error_message,
@@ -317,8 +325,9 @@ class CoinalyzeBatchClient:
         query = build_query(self.clock.now())
         url = f"{self.settings.base_url}{path}" + (f"?{query}" if query else "")
         self._sink.count("requests")
+        deadline = Deadline(self.settings.http_timeout)
         try:
-            response = self.http.get(url, headers={"api_key": key}, timeout=self.settings.http_timeout)
+            status, headers, content = self._get(url, key, deadline)
         except httpx.TransportError as exc:
             charged = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             self._account(path, reservation, charged)
@@ -330,7 +339,10 @@ class CoinalyzeBatchClient:
                 format_duration(reservation.waited),
             )
             raise transport_error(exc, path, self.settings.http_timeout) from exc
-        status = response.status_code
+        except (AnswerTooSlow, AnswerTooLarge) as exc:
+            self._account(path, reservation, True)
+            log.debug("GET %s units=%d broken off: %s", path, units, exc)
+            raise bounded_error(exc, path) from None
         self._account(path, reservation, status not in UNCHARGED_STATUSES)
         log.debug(
             "GET %s units=%d status=%d waited=%s", path, units, status, format_duration(reservation.waited)
@@ -338,14 +350,21 @@ class CoinalyzeBatchClient:
         error = error_for_status(
             status,
             endpoint=path,
-            retry_after=response.headers.get("retry-after"),
-            message=error_message(response, key) if status >= 400 else "",
+            retry_after=headers.get("retry-after"),
+            message=error_message(content, key) if status >= 400 else "",
         )
         if isinstance(error, RateLimitError):
             self._on_rate_limited(error)
         if error is not None:
             raise error
-        return decode(response, path)
+        return decode(content, path)
+
+    def _get(self, url: str, key: str, deadline: Deadline) -> tuple[int, httpx.Headers, bytes]:
+        """One GET, its body read within the total deadline and the size cap (issue 16 §3, §6)."""
+        timeout = httpx.Timeout(deadline.read_timeout())
+        with self.http.stream("GET", url, headers={"api_key": key}, timeout=timeout) as response:
+            content = read_bounded(response.iter_bytes(), deadline=deadline, max_bytes=MAX_ANSWER_BYTES)
+            return response.status_code, response.headers, content
 
     def _account(self, path: str, reservation: Reservation, charged: bool) -> None:
         """Settle a charged request at the answer's arrival, or give back units the API did not take."""

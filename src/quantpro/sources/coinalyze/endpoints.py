@@ -20,7 +20,9 @@ A wrong shape (not a list, an item without ``symbol``, a point without numbers) 
 
 from __future__ import annotations
 
+import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
@@ -28,6 +30,8 @@ from urllib.parse import quote, urlencode
 
 from quantpro.errors import ResponseShapeError
 from quantpro.models import Liquidations, OIPoint
+
+log = logging.getLogger(__name__)
 
 #: Catalogue paths (one unit each).
 EXCHANGES_PATH = "/exchanges"
@@ -95,44 +99,94 @@ def empty_value(data_type: DataType) -> Any:
 # -- parsing ----------------------------------------------------------------------------------------
 
 
-def _number(value: Any, what: str) -> float:
+#: Plausible bucket times, in seconds: 2009-01-01 … 2100-01-01 (a ms time or 1e20 is not one).
+MIN_TIME_S, MAX_TIME_S = 1_230_768_000, 4_102_444_800
+#: The largest believable magnitude of each value (anything above is a lie, not a market).
+MAX_VALUE = {"c": 1e18, "r": 1e6, "l": 1e15, "s": 1e15, "funding": 100.0}
+
+
+def plausible(value: Any, field: str, *, default: float | None = None) -> float | None:
+    """``value`` as a float when it is a finite number in ``0 … MAX_VALUE[field]`` (funding may be
+    negative), else ``None``. A missing value is ``default``."""
+    if value is None:
+        return default
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ResponseShapeError(f"{what} is not a finite number: {value!r}")
-    return float(value)
+        return None
+    low = -MAX_VALUE[field] if field == "funding" else 0.0
+    return float(value) if low <= value <= MAX_VALUE[field] else None
 
 
-def _history(item: dict[str, Any]) -> list[dict[str, Any]]:
+def _bad_point(point: dict[str, Any], fields: tuple[str, ...]) -> str | None:
+    t = point.get("t")
+    if (
+        isinstance(t, bool)
+        or not isinstance(t, int | float)
+        or not math.isfinite(t)
+        or not MIN_TIME_S <= t <= MAX_TIME_S
+    ):
+        return f"timestamp {t!r} out of range"
+    for name in fields:
+        default = 0.0 if name in ("l", "s") else None
+        if plausible(point.get(name, default), name, default=default) is None:
+            return f"{name}={point.get(name)!r} is not a plausible non-negative number"
+    return None
+
+
+def _history(item: dict[str, Any], fields: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The item's points, ascending by ``t``; implausible points are dropped with a logged reason
+    (issue 16 §4): one bad row never costs the market, let alone the scan."""
     history = item.get("history")
     if not isinstance(history, list) or not all(isinstance(point, dict) for point in history):
         raise ResponseShapeError(f"{item.get('symbol')}: 'history' is not a list of objects")
-    return sorted(history, key=lambda point: _number(point.get("t"), "history t"))
+    kept: list[dict[str, Any]] = []
+    dropped: Counter[str] = Counter()
+    for point in history:
+        problem = _bad_point(point, fields)
+        if problem is None:
+            kept.append(point)
+        else:
+            dropped[problem] += 1
+    if dropped:
+        reasons = "; ".join(f"{n} × {why}" if n > 1 else why for why, n in dropped.items())
+        log.warning(
+            "%s: dropped %d bad point(s): %s", safe_text(item.get("symbol")), dropped.total(), reasons
+        )
+    return sorted(kept, key=lambda point: float(point["t"]))
+
+
+def safe_text(value: Any, limit: int = 80) -> str:
+    """A remote string for a log line: printable, one line, short."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return text[:limit]
 
 
 def parse_oi_history(item: dict[str, Any]) -> list[OIPoint]:
     """Bucket start (s) and close, ascending; the newest (partial) bucket is kept."""
-    return [
-        {"timestamp": int(_number(p.get("t"), "t")), "value": _number(p.get("c"), "OI c")}
-        for p in _history(item)
-    ]
+    return [{"timestamp": int(p["t"]), "value": float(p["c"])} for p in _history(item, ("c",))]
 
 
 def parse_funding_rate(item: dict[str, Any]) -> float | None:
     """The current rate in percent, from ``value`` (never ``pf``); null when the API sends null."""
     value = item.get("value")
-    return None if value is None else _number(value, "funding value")
+    rate = plausible(value, "funding")
+    if value is not None and rate is None:
+        log.warning(
+            "%s: dropped funding value %r (not a plausible rate)", safe_text(item.get("symbol")), value
+        )
+    return rate
 
 
 def parse_ls_ratio(item: dict[str, Any]) -> float | None:
     """The newest ratio ``r``, or None when the last hour is empty."""
-    history = _history(item)
-    return _number(history[-1].get("r"), "ls r") if history else None
+    history = _history(item, ("r",))
+    return float(history[-1]["r"]) if history else None
 
 
 def parse_liquidations(item: dict[str, Any]) -> Liquidations:
     """Σ longs and Σ shorts over the window, in USD; a known symbol with nothing liquidated is 0/0."""
-    history = _history(item)
-    longs = sum(_number(p.get("l", 0.0), "liquidation l") for p in history)
-    shorts = sum(_number(p.get("s", 0.0), "liquidation s") for p in history)
+    history = _history(item, ("l", "s"))
+    longs = sum(float(p.get("l", 0.0)) for p in history)
+    shorts = sum(float(p.get("s", 0.0)) for p in history)
     return {"longs": float(longs), "shorts": float(shorts)}
 
 

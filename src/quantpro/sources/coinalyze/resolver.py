@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quantpro.clock import Clock, SystemClock, now_ms
-from quantpro.errors import AuthenticationError, CoinalyzeError
+from quantpro.errors import AuthenticationError, CoinalyzeError, ResponseShapeError
 from quantpro.models import OIStatus
 from quantpro.settings import Settings, load_settings
 from quantpro.sources.coinalyze.catalogue import (
     best_market,
     builtin_exchanges,
+    candidate_rows,
     exchange_key,
     valid_exchange_rows,
 )
@@ -173,6 +174,7 @@ class CoinalyzeResolver:
         log.info("Fetching symbols from %s/future-markets", self.settings.base_url)
         rows = self.client.get_future_markets()
         log.info("Received %d markets from API", len(rows))
+        check_plausible(rows, stale)
         return Catalogue(
             timestamp=now_ms(self.clock),
             base_url=self.settings.base_url,
@@ -291,6 +293,23 @@ class CoinalyzeResolver:
     def resolve_batch(self, markets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Resolution]:
         """Resolve many markets; keyed by the ``(symbol, exchange)`` pairs given (duplicates once)."""
         return {(symbol, exchange): self.resolve(symbol, exchange) for symbol, exchange in markets}
+
+
+#: A fresh catalogue with fewer candidates than this share of the previous one is not believed.
+MIN_CATALOGUE_SHARE = 0.5
+
+
+def check_plausible(rows: list[dict[str, Any]], previous: Catalogue | None) -> None:
+    """Raise :class:`ResponseShapeError` for a catalogue with no candidate, or one that shrank below
+    :data:`MIN_CATALOGUE_SHARE` of the previous one: an API glitch, not a fact to cache for 24 h."""
+    fresh = candidate_rows(rows)
+    before = candidate_rows(previous.markets) if previous is not None else 0
+    if fresh == 0 or fresh < MIN_CATALOGUE_SHARE * before:
+        was = f" where the previous catalogue had {before}" if before else ""
+        raise ResponseShapeError(
+            f"implausible catalogue from /future-markets: {fresh} candidate markets{was}; not cached",
+            endpoint="/future-markets",
+        )
 
 
 def defaults_from_client(

@@ -20,13 +20,16 @@ from quantpro.errors import (
     TemporaryError,
     TransportError,
 )
+from quantpro.net.deadline import AnswerTooLarge, AnswerTooSlow
 from quantpro.net.retry import backoff_delay, parse_retry_after
+from quantpro.secrets import MASK, redact
 
 __all__ = [
     "MAX_RATE_LIMIT_RETRIES",
     "MAX_RETRIES",
     "UNCHARGED_STATUSES",
     "RetryPolicy",
+    "bounded_error",
     "decode",
     "error_for_status",
     "error_message",
@@ -61,21 +64,33 @@ def error_for_status(
     return BadRequestError(text, endpoint=endpoint, status_code=status)
 
 
-def error_message(response: httpx.Response, secret: str) -> str:
-    """The API's short ``{"message": …}``, if any (HTML pages and other bodies are not quoted)."""
+def error_message(content: bytes, secret: str) -> str:
+    """The API's short ``{"message": …}``, if any (HTML pages and other bodies are not quoted).
+
+    Redacted *before* it is cut: a key cut in half would no longer match (issue 16 §5)."""
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
         return ""
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:200].replace(secret, "***") if message else ""
+    if not message:
+        return ""
+    text = redact(str(message).replace(secret, MASK) if secret else str(message))
+    return " ".join(text.split())[:200]
 
 
-def decode(response: httpx.Response, endpoint: str) -> Any:
+def decode(content: bytes, endpoint: str) -> Any:
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(content)
     except orjson.JSONDecodeError as exc:
         raise ResponseShapeError(f"malformed JSON from {endpoint} ({exc})", endpoint=endpoint) from None
+
+
+def bounded_error(exc: AnswerTooSlow | AnswerTooLarge, endpoint: str) -> TemporaryError:
+    """A deadline or size cap that broke the read, as the temporary error it is."""
+    if isinstance(exc, AnswerTooSlow):
+        return TransportError(f"{exc} on {endpoint}", endpoint=endpoint)
+    return ResponseShapeError(f"{exc} from {endpoint}", endpoint=endpoint)
 
 
 def transport_error(exc: httpx.TransportError, endpoint: str, timeout: float) -> TransportError:

@@ -3,6 +3,9 @@ cache behind one ``fetch`` (part one's behaviour; ``scan --derivatives coinalyze
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -16,8 +19,11 @@ from quantpro.settings import Settings
 from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.coinalyze.client import CoinalyzeBatchClient
 from quantpro.sources.coinalyze.processor import BatchProcessor
+from quantpro.store.atomic import writable_dir_problem
 
 __all__ = ["CoinalyzeSource"]
+
+log = logging.getLogger(__name__)
 
 
 def coinalyze_block(stats: SourceStats) -> dict[str, Any]:
@@ -45,18 +51,33 @@ class CoinalyzeSource:
 
     name = "coinalyze"
 
-    def __init__(self, processor: BatchProcessor) -> None:
+    def __init__(self, processor: BatchProcessor, *, scratch: Path | None = None) -> None:
         self.processor = processor
+        self._scratch = scratch  # a private cache dir standing in for an unusable one; removed at close
 
     @classmethod
     def for_scan(
         cls, settings: Settings, *, cache_dir: Path, clock: Clock, http: httpx.Client | None = None
     ) -> CoinalyzeSource:
-        """The source a scan uses: one client (its limiter and cache in ``cache_dir``), one processor."""
+        """The source a scan uses: one client (its limiter and cache in ``cache_dir``), one processor.
+
+        An unusable cache directory (read-only, a file in the way, a full disk) costs the caches, not the
+        scan: it runs with a private temporary one, with a warning (issue 16 §7)."""
+        scratch = None
+        problem = writable_dir_problem(cache_dir)
+        if problem is not None:
+            scratch = Path(tempfile.mkdtemp(prefix="quantpro-cache-"))
+            log.warning(
+                "cache directory %s is unusable (%s); this scan runs without its caches and without the "
+                "quota state other scans share",
+                cache_dir,
+                problem,
+            )
+            cache_dir = scratch
         client = CoinalyzeBatchClient(settings, http=http, clock=clock, cache_dir=cache_dir)
         processor = BatchProcessor(settings, client=client, clock=clock, cache_dir=cache_dir)
         processor.adopt_client()
-        return cls(processor)
+        return cls(processor, scratch=scratch)
 
     def fetch(
         self, markets: Sequence[MarketKey], *, progress: ProgressCallback | None = None
@@ -70,6 +91,8 @@ class CoinalyzeSource:
 
     def close(self) -> None:
         self.processor.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> CoinalyzeSource:
         return self
