@@ -48,16 +48,19 @@ def test_each_new_signal_is_sent_once_even_across_a_restart(
     messages = receiver.messages
     with HistoryStore.open(config.store_file(demo_dir)) as history:
         sent = history.store.conn.execute("SELECT exchange, symbol, side FROM alerts_sent").fetchall()
-    assert sent and len(sent) <= 5, "the demo gives a few new signals: one message each"
-    assert len(messages) == len(sent)
+    assert sent, "the demo gives a few new signals"
+    # one message each; more than five due in one cycle go as one digest listing them (since the §13
+    # calibration the demo's first cycle has six)
+    assert len(messages) == len(sent) or (len(sent) > 5 and len(messages) < len(sent))
     body = "\n".join(m["message"] for m in messages)
     titles = "\n".join(m["title"] for m in messages)
+    named = titles + "\n" + body
     for exchange, symbol, side in sent:
-        assert f"{side} {exchange} {symbol}" in titles
+        assert f"{side} {exchange} {symbol}" in named
     for word in ("entry", "stop", "target", "rr", "score", "candle closed", "open interest"):
         assert word in body
     for signal in _actionable(demo_dir):  # every signal still actionable was alerted
-        assert f"{signal['action']} {signal['exchange']} {signal['symbol']}" in titles
+        assert f"{signal['action']} {signal['exchange']} {signal['symbol']}" in named
 
     _watch(sim, demo_dir, clock, url, cycles=1)  # a restart: the same signals, nothing re-sent
     assert len(receiver.messages) == len(messages)

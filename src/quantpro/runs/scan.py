@@ -24,6 +24,8 @@ from quantpro.feed.build import default_derivatives_block
 from quantpro.feed.changes import Change, change_counts, count_changes
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.runs.analyze import signals_for
+from quantpro.runs.asof import AsOfSource, DerivativesAt, NoDerivativesAt
+from quantpro.runs.backtest.report import attach_track_records
 from quantpro.runs.freshness import EXIT_STALE, mostly_stale, not_fetched_data, split_fresh, stale_message
 from quantpro.runs.history import previous_run, record_feed, scan_history
 from quantpro.runs.reasons import log_skipped
@@ -50,6 +52,7 @@ class ScanRequest:
     output: Path | None = None
     ltf: str = "15m"
     htf: str = "4h"
+    as_of_ms: int | None = None  # scan --as-of: analyse as if now were this moment (§13)
 
     @property
     def feed_path(self) -> Path:
@@ -86,11 +89,11 @@ class Scan:
         self.clock = clock
         self.strategies: list[Strategy] = get_strategies(request.strategy)
         self.started = clock.now()
-        self.scan_ms = now_ms(clock)
+        self.scan_ms = now_ms(clock) if request.as_of_ms is None else request.as_of_ms
         #: §14: the history store to compare with and record in (``None``: opened for the publish stage);
         #: ``watch`` records the run itself, in its own phase.
         self.history: HistoryStore | None = None
-        self.record_history = True
+        self.record_history = request.as_of_ms is None  # a replay of the past is not a run to remember
         self.origin = "scan"
 
     def run(self, source: DerivativesSource, *, progress: ProgressCallback | None = None) -> ScanOutcome:
@@ -132,7 +135,8 @@ class Scan:
     ) -> SourceResult:
         """The derivatives data of every market, from one source; a market with stale candles is not
         sent (0 units) and gets neutral data saying why, unless the scan allows stale candles (§12)."""
-        fresh, stale = split_fresh(loaded.markets, allow_stale=self.settings.allow_stale)
+        replay = self.request.as_of_ms is not None  # the past: the store is asked for every market
+        fresh, stale = split_fresh(loaded.markets, allow_stale=self.settings.allow_stale or replay)
         if stale:
             log.info("%d markets with stale candles are not sent to the %s source", len(stale), source.name)
         result = (
@@ -167,6 +171,7 @@ class Scan:
     def publish(self, loaded: LoadResult, stats: SourceStats, signals: list[Signal]) -> ScanOutcome:
         """The feed, written atomically, and the outcome it implies."""
         run = _run_summary(loaded, stats, self.clock.now() - self.started)
+        attach_track_records(signals, self.request.data_dir)  # from DATA_DIR/backtest.json (§13)
         if mostly_stale(loaded.markets, allow_stale=self.settings.allow_stale):
             run.status = "stale"  # more than half the markets: the feed describes the past (§12)
         feed = build_feed(signals, run, last_updated_ms=now_ms(self.clock))  # build_feed sorts
@@ -203,14 +208,23 @@ def run_scan(
     http: httpx.Client | None = None,
     progress: ProgressCallback | None = None,
     source: DerivativesSource | None = None,
+    as_of_ms: int | None = None,
+    derivatives_at: DerivativesAt | None = None,
 ) -> ScanOutcome:
     """The whole scan. Raises ConfigError (exit 2), AuthenticationError (exit 2, no feed),
     NoMarketsError / FeedWriteError (exit 1); otherwise the feed is written and the outcome says
     whether it is ok/degraded (exit 0), failed (exit 3) or stale (exit 4: more than half the markets'
-    candles are stale, docs/design.md §12)."""
+    candles are stale, docs/design.md §12).
+
+    ``as_of_ms`` replays the past (``scan --as-of``, §13): candles closed by then, stale judged against
+    it, derivatives from ``derivatives_at`` as of then (no store: the neutral rule), never Coinalyze.
+    """
     clock = clock or SystemClock()
-    request = ScanRequest(Path(data_dir), strategy, output, ltf, htf)
+    request = ScanRequest(Path(data_dir), strategy, output, ltf, htf, as_of_ms)
     scan = Scan(settings, request, clock)
+    if source is None and as_of_ms is not None:
+        log.info("As of %s: candles closed by then, derivatives from the store", utc_text(as_of_ms))
+        source = AsOfSource(derivatives_at or NoDerivativesAt(), as_of_ms)
     if source is None:
         settings.api_key_value()  # no key → ConfigError before anything is read or sent
         cache_dir = settings.cache_path(request.data_dir)

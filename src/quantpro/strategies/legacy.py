@@ -1,9 +1,10 @@
 """Legacy — a trend pullback: the higher timeframe sets the side, the lower timeframe times the entry.
 
-Scale (0–100, capped): trend 25 + structure 25 + money flow 15 + timing 15 + derivatives 10–30 (plus
-−6…+4 adjustments), minus penalties. A trend with an unremarkable pullback and neutral data lands near
-50; a textbook pullback with neutral data reaches 90, so 70 (actionable) needs most of it. See
-docs/strategies.md.
+Scale (0–100, capped): trend 40 + structure 25 + money flow 15 + derivatives 10–30 (plus −6…+4
+adjustments), minus penalties; "timing" (quiet pullback volume) was dropped by the backtest's
+calibration and its 15 points given to the trend's ADX. A weak trend with an unremarkable pullback and
+neutral data lands near 40; a strong trend with a textbook pullback and neutral data reaches 90, so 70
+(actionable) needs a strong trend. See docs/strategies.md.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ GOLDEN_MIN, GOLDEN_MAX = 0.382, 0.618
 STOP_ATR = 0.5  # stop beyond the pullback's extreme
 STOP_MIN_ATR = 1.5  # and never inside the LTF's own noise
 PENALTY_OBV, PENALTY_DIVERGENCE, PENALTY_BOLLINGER = -10.0, -10.0, -5.0
+TREND_ADX_POINTS = 30.0  # 15 before the calibration of §12; "timing"'s 15 moved here
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,6 @@ def score_pullback(context: SharedContext, pb: Pullback) -> tuple[dict[str, floa
         "trend": trend_points(htf, pb.side),
         "structure": 25.0 if GOLDEN_MIN <= pb.depth <= GOLDEN_MAX else 15.0,
         "money_flow": 15.0 * clip01(flow / 0.25) if flow is not None else 0.0,
-        "timing": 15.0 * clip01((1.0 - ratio) / 0.3) if ratio is not None else 0.0,
         **derivatives_points(context.derivatives, pb.side),
         "penalty_obv": PENALTY_OBV if flow is not None and flow < -0.1 else 0.0,
         "penalty_divergence": PENALTY_DIVERGENCE if contrary_div else 0.0,
@@ -136,12 +137,16 @@ def score_pullback(context: SharedContext, pb: Pullback) -> tuple[dict[str, floa
 
 
 def trend_points(htf: TimeframeFeatures, side: Side) -> float:
-    """10 for the bias, up to 15 more for ADX 15→25 when the directional indexes agree with it."""
+    """10 for the bias, up to 30 more for ADX 15→25 when the directional indexes agree with it.
+
+    Calibrated on the backtest (docs/strategies.md): the trend's strength was the one component that
+    ranked outcomes the right way, so it took the 15 points of "timing" (quiet pullback volume),
+    which ranked them the wrong way in sample (Spearman −0.056 over 3,754 plans) and was dropped."""
     adx, plus_di, minus_di = (value_at(values, -1) for values in (htf.adx, htf.plus_di, htf.minus_di))
     if adx is None or plus_di is None or minus_di is None:
         return 10.0
     agrees = sign(side) * (plus_di - minus_di) > 0
-    return 10.0 + (15.0 * clip01((adx - 15.0) / 10.0) if agrees else 0.0)
+    return 10.0 + (TREND_ADX_POINTS * clip01((adx - 15.0) / 10.0) if agrees else 0.0)
 
 
 def obv_flow(ltf: TimeframeFeatures, pb: Pullback) -> float | None:

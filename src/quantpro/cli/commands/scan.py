@@ -45,6 +45,14 @@ def scan(
             "default QUANTPRO_ALLOW_STALE.",
         ),
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Analyse as if now were TIME (ISO 8601 or Unix ms): candles closed by then, stale judged "
+            "against it, derivatives from the store as of then; never spends Coinalyze units.",
+        ),
+    ] = None,
     top: TopOption = DEFAULT_TOP,
     min_score: MinScoreOption = 0.0,
     output_format: FormatOption = "table",
@@ -55,8 +63,13 @@ def scan(
     signals go to stdout, the log to stderr. Markets whose candles are stale get WAIT and no
     derivatives; more than half stale is exit 4.
     """
+    from quantpro.runs.asof import parse_as_of
+
+    as_of_ms = None if as_of is None else parse_as_of(as_of)
     settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
-    outcome = run_with_progress(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
+    outcome = run_with_progress(
+        settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf, as_of_ms=as_of_ms
+    )
     show_summary(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
 

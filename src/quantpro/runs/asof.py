@@ -1,0 +1,115 @@
+"""Analysing the past (docs/design.md §13): the moment of a replay, and the derivatives it may use.
+
+``scan --as-of TIME`` and the backtest both ask "what did the store hold at T?" through one seam,
+:class:`DerivativesAt` — ``(markets, T)`` → per-market :class:`~quantpro.models.MarketData` — so they
+cannot disagree about it. The default, :class:`NoDerivativesAt`, has no store: every market gets the
+neutral rule, said in its reason. The SQLite store of §11 plugs in here (its own ``DerivativesAt``);
+Coinalyze is never asked about the past.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from quantpro.errors import ConfigError
+from quantpro.models import MarketData, MarketKey, neutral_market_data
+from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
+
+__all__ = [
+    "NO_STORE_REASON",
+    "AsOfSource",
+    "DerivativesAt",
+    "NoDerivativesAt",
+    "derivatives_kind",
+    "parse_as_of",
+]
+
+NO_STORE_REASON = "as-of replay: no derivatives store, neutral rule"
+_DIGITS = re.compile(r"^\d{10,}$")
+
+
+def parse_as_of(text: str, flag: str = "--as-of") -> int:
+    """``TIME`` as Unix ms: digits are Unix milliseconds; otherwise ISO 8601 (naive = UTC, ``Z`` ok).
+
+    Raises :class:`ConfigError` (exit 2) naming the accepted forms.
+    """
+    raw = text.strip()
+    if _DIGITS.match(raw):
+        return int(raw)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{flag} {text!r} is neither ISO 8601 (2026-01-15T12:00Z) nor Unix milliseconds"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    ms = moment.timestamp() * 1000
+    if not math.isfinite(ms) or ms <= 0:
+        raise ConfigError(f"{flag} {text!r} is before 1970")
+    return round(ms)
+
+
+@runtime_checkable
+class DerivativesAt(Protocol):
+    """The derivatives each market had at ``at_ms``: only what was known by then, never later."""
+
+    name: str
+
+    def at(self, markets: Sequence[MarketKey], at_ms: int) -> dict[MarketKey, MarketData]: ...
+
+
+class NoDerivativesAt:
+    """No store: every market at every moment gets the neutral rule (kind ``neutral``)."""
+
+    name = "none"
+
+    def at(self, markets: Sequence[MarketKey], at_ms: int) -> dict[MarketKey, MarketData]:
+        return {key: neutral_market_data(NO_STORE_REASON) for key in markets}
+
+
+def derivatives_kind(data: MarketData) -> str:
+    """What kind of derivatives a market had at a cut: ``resolved``, ``aggregated`` or ``neutral``."""
+    return str(data.get("oi_status", "neutral"))
+
+
+class AsOfSource:
+    """A :class:`~quantpro.sources.base.DerivativesSource` over a :class:`DerivativesAt` at one moment,
+    so ``scan --as-of`` runs the scan's own fetch stage: 0 requests, 0 units."""
+
+    def __init__(self, derivatives: DerivativesAt, at_ms: int) -> None:
+        self.derivatives = derivatives
+        self.at_ms = at_ms
+        self.name = f"store@{at_ms}"
+
+    def fetch(
+        self, markets: Sequence[MarketKey], *, progress: ProgressCallback | None = None
+    ) -> SourceResult:
+        data = self.derivatives.at(markets, self.at_ms)
+        stats = SourceStats()
+        for key in markets:
+            data.setdefault(key, neutral_market_data(NO_STORE_REASON))
+            kind = derivatives_kind(data[key])
+            stats.oi_status[kind] = stats.oi_status.get(kind, 0) + 1
+        stats.derivatives = {
+            "mode": "store",
+            "venues": {},
+            "coinalyze": {
+                "status": "skipped",
+                "budget": None,
+                "planned": 0,
+                "spent": 0,
+                "short_by": 0,
+                "oldest_age_s": {},
+                "error": None,
+            },
+            "store": {"buckets_written": 0, "buckets_repaired": 0, "warming_up_markets": 0},
+        }
+        return SourceResult(data, stats)
+
+    def close(self) -> None:
+        return None

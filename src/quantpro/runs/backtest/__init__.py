@@ -1,0 +1,1 @@
+"""``quantpro backtest`` (docs/design.md §13): did the signals work?"""
