@@ -1,0 +1,147 @@
+"""Reading the derivatives tables of the store (docs/design.md §11): markets, series, logs, status."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from quantpro.store.db import Store
+from quantpro.store.derivatives import BUCKET_S, BucketRow, FetchLogRow, MarketRow
+
+__all__ = [
+    "bucket_counts",
+    "last_fetch",
+    "last_ok_ms",
+    "latest_liquidations",
+    "latest_ls_ratio",
+    "load_markets",
+    "load_series",
+    "store_status",
+]
+
+
+def _market(row: sqlite3.Row) -> MarketRow:
+    return MarketRow(
+        id=int(row["id"]),
+        venue=row["venue"],
+        venue_id=row["venue_id"],
+        ccxt_symbol=row["ccxt_symbol"],
+        local_symbol=row["local_symbol"],
+        coin=row["coin"],
+        contract_size=float(row["contract_size"]),
+        oi_unit=row["oi_unit"],
+        funding_interval_h=row["funding_interval_h"],
+        coinalyze_symbol=row["coinalyze_symbol"],
+        first_seen_ms=int(row["first_seen_ms"]),
+        last_seen_ms=int(row["last_seen_ms"]),
+        delisted=bool(row["delisted"]),
+        last_oi_base=row["last_oi_base"],
+        last_funding=row["last_funding"],
+        last_price=row["last_price"],
+        quote_volume_24h=row["quote_volume_24h"],
+    )
+
+
+def load_markets(store: Store, venue: str | None = None) -> list[MarketRow]:
+    if venue is None:
+        rows = store.conn.execute("SELECT * FROM market ORDER BY venue, venue_id")
+    else:
+        rows = store.conn.execute("SELECT * FROM market WHERE venue = ? ORDER BY venue_id", (venue,))
+    return [_market(row) for row in rows]
+
+
+def load_series(
+    store: Store, markets: Iterable[int], *, since_s: int, until_s: int
+) -> dict[int, list[BucketRow]]:
+    """Each market's buckets with ``since_s ≤ bucket_end ≤ until_s``, oldest first (one query)."""
+    wanted = sorted(set(markets))
+    series: dict[int, list[BucketRow]] = {m: [] for m in wanted}
+    if not wanted:
+        return series
+    store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_market (id INTEGER PRIMARY KEY)")
+    store.conn.execute("DELETE FROM wanted_market")
+    store.conn.executemany("INSERT INTO wanted_market VALUES (?)", [(m,) for m in wanted])
+    rows = store.conn.execute(
+        "SELECT b.market, b.bucket_end, b.oi_base, b.contract_size, b.source, b.price, b.funding "
+        "FROM oi_bucket b JOIN wanted_market w ON w.id = b.market "
+        "WHERE b.bucket_end BETWEEN ? AND ? ORDER BY b.market, b.bucket_end",
+        (since_s, until_s),
+    )
+    for row in rows:
+        series[int(row[0])].append(
+            BucketRow(int(row[1]), float(row[2]), float(row[3]), str(row[4]), row[5], row[6])
+        )
+    store.conn.commit()
+    return series
+
+
+def latest_ls_ratio(store: Store, market: int) -> tuple[int, float] | None:
+    row = store.conn.execute(
+        "SELECT observed_ms, ratio FROM ls_ratio WHERE market = ? ORDER BY observed_ms DESC LIMIT 1",
+        (market,),
+    ).fetchone()
+    return (int(row[0]), float(row[1])) if row is not None else None
+
+
+def last_fetch(store: Store, kind: str, venue: str | None = None) -> FetchLogRow | None:
+    """The newest fetch_log row of a kind (and venue)."""
+    row = store.conn.execute(
+        "SELECT at_ms, kind, venue, status, markets, requests, units, http_429, error FROM fetch_log "
+        "WHERE kind = ? AND (? IS NULL OR venue = ?) ORDER BY at_ms DESC, id DESC LIMIT 1",
+        (kind, venue, venue),
+    ).fetchone()
+    return FetchLogRow(*row) if row is not None else None
+
+
+def last_ok_ms(store: Store, kind: str, venue: str) -> int | None:
+    """When a venue's fetch of this kind last succeeded."""
+    row = store.conn.execute(
+        "SELECT MAX(at_ms) FROM fetch_log WHERE kind = ? AND venue = ? AND status = 'ok'", (kind, venue)
+    ).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else None
+
+
+def bucket_counts(store: Store, *, since_s: int) -> dict[int, int]:
+    """Buckets per market with ``bucket_end ≥ since_s``."""
+    rows = store.conn.execute(
+        "SELECT market, COUNT(*) FROM oi_bucket WHERE bucket_end >= ? GROUP BY market", (since_s,)
+    )
+    return {int(m): int(n) for m, n in rows}
+
+
+def store_status(store: Store, *, now_s: float) -> dict[str, Any]:
+    """Markets per venue, newest bucket, warming-up markets (< 14 buckets in 24 h), gaps, size."""
+    since = int(now_s // BUCKET_S) * BUCKET_S - 86_400
+    counts = bucket_counts(store, since_s=since + BUCKET_S)
+    venues: dict[str, dict[str, Any]] = {}
+    for m in load_markets(store):
+        entry = venues.setdefault(
+            m.venue, {"markets": 0, "newest_bucket": None, "warming_up": 0, "missing_24h": 0}
+        )
+        entry["markets"] += 1
+        n = counts.get(m.id, 0)
+        entry["warming_up"] += 1 if n < 14 else 0
+        entry["missing_24h"] += max(0, 96 - n) if n else 0
+    for venue, newest in store.conn.execute(
+        "SELECT m.venue, MAX(b.bucket_end) FROM oi_bucket b JOIN market m ON m.id = b.market GROUP BY m.venue"
+    ):
+        venues.setdefault(venue, {"markets": 0, "newest_bucket": None, "warming_up": 0, "missing_24h": 0})
+        venues[venue]["newest_bucket"] = int(newest) if newest is not None else None
+    size = sum(
+        part.stat().st_size
+        for part in (store.path, store.path.with_name(store.path.name + "-wal"))
+        if part.exists()
+    )
+    total = store.conn.execute("SELECT COUNT(*) FROM oi_bucket").fetchone()[0]
+    return {"path": str(store.path), "size_bytes": size, "buckets": int(total), "venues": venues}
+
+
+def latest_liquidations(store: Store, coinalyze_symbol: str) -> tuple[int, float, float] | None:
+    """The newest (fetched ms, longs USD, shorts USD) of a Coinalyze symbol."""
+    row = store.conn.execute(
+        "SELECT fetched_ms, longs, shorts FROM liquidations WHERE coinalyze_symbol = ? "
+        "ORDER BY fetched_ms DESC LIMIT 1",
+        (coinalyze_symbol,),
+    ).fetchone()
+    return (int(row[0]), float(row[1]), float(row[2])) if row is not None else None
