@@ -45,6 +45,15 @@ def scan(
     top: TopOption = DEFAULT_TOP,
     min_score: MinScoreOption = 0.0,
     output_format: FormatOption = "table",
+    derivatives: Annotated[
+        str | None,
+        typer.Option(
+            "--derivatives",
+            help="Where OI and funding come from: `auto` (the store, after a snapshot when the current "
+            "15-minute bucket is missing), `store` (no network for derivatives) or `coinalyze` "
+            "(part one); default QUANTPRO_DERIVATIVES (auto).",
+        ),
+    ] = None,
 ) -> int:
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
 
@@ -52,10 +61,28 @@ def scan(
     signals go to stdout, the log to stderr. Markets whose candles are stale get WAIT and no
     derivatives; more than half stale is exit 4.
     """
-    settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
-    outcome = run_with_progress(settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf)
+    settings = settings_for(
+        cache_dir=cache_dir, allow_stale=True if allow_stale else None, derivatives=derivatives
+    )
+    outcome = run_with_progress(
+        settings,
+        data_dir,
+        strategy=strategy,
+        output=output,
+        ltf=ltf,
+        htf=htf,
+        source=exchange_source(settings, data_dir),
+    )
     show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
+
+
+def exchange_source(settings: Settings, data_dir: Path) -> Any:
+    """The §11 source for the settings' mode (None: Coinalyze, part one)."""
+    from quantpro.clock import SystemClock
+    from quantpro.runs.derivatives_mode import derivatives_source
+
+    return derivatives_source(settings, data_dir, clock=SystemClock())
 
 
 def run_with_progress(settings: Settings, data_dir: Path, **options: Any) -> ScanOutcome:

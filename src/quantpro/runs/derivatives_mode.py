@@ -1,0 +1,79 @@
+"""Which derivatives source a scan uses: ``--derivatives auto|store|coinalyze`` (docs/design.md §11).
+
+``coinalyze`` is part one exactly (``run_scan`` builds its Coinalyze source). ``store`` reads the store
+and sends nothing. ``auto`` reads the store when a snapshot of the current 15-minute boundary is
+there, else takes one first (as ``quantpro snapshot``), then reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from quantpro.clock import Clock
+from quantpro.feed.build import default_derivatives_block
+from quantpro.runs.snapshot import run_snapshot
+from quantpro.settings import Settings
+from quantpro.sources.base import DerivativesSource
+from quantpro.sources.exchanges import ExchangeSource, current_boundary
+from quantpro.store.db import Store
+from quantpro.store.derivatives_read import last_fetch
+from quantpro.venues import Venue
+
+__all__ = ["derivatives_source", "has_current_snapshot", "stored_venues_block"]
+
+log = logging.getLogger(__name__)
+
+
+def has_current_snapshot(store: Store, now_s: float) -> bool:
+    """A venue snapshot was taken since the current boundary (within its lag)."""
+    boundary = current_boundary(now_s)
+    row = store.conn.execute(
+        "SELECT COUNT(*) FROM oi_bucket WHERE bucket_end = ? AND source = 'venue snapshot'",
+        (boundary,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def stored_venues_block(store: Store) -> dict[str, dict[str, Any]]:
+    """``run.derivatives.venues`` from the store's newest snapshot of each venue (no network)."""
+    venues: dict[str, dict[str, Any]] = {}
+    for venue in Venue:
+        row = last_fetch(store, "venue snapshot", venue.value)
+        if row is None:
+            continue
+        venues[venue.value] = {
+            "status": row.status,
+            "snapshot_at": row.at_ms,
+            "markets": row.markets,
+            "requests": row.requests,
+            "http_429": row.http_429,
+            "error": row.error,
+        }
+    return venues
+
+
+def derivatives_source(
+    settings: Settings, data_dir: Path, *, clock: Clock, mode: str | None = None
+) -> DerivativesSource | None:
+    """The source for ``mode`` (default the setting); None means Coinalyze (``run_scan``'s own)."""
+    mode = mode or settings.derivatives
+    if mode == "coinalyze":
+        return None
+    path = settings.store_file(Path(data_dir))
+    block = default_derivatives_block(mode)
+    if mode == "auto":
+        with Store(path) as store:
+            fresh = has_current_snapshot(store, clock.now())
+        if not fresh:
+            log.info("no snapshot of the current 15-minute bucket in the store: taking one")
+            outcome = run_snapshot(settings, data_dir, clock=clock)
+            block = outcome.derivatives_block(mode)
+        else:
+            with Store(path) as store:
+                block["venues"] = stored_venues_block(store)
+    else:
+        with Store(path) as store:
+            block["venues"] = stored_venues_block(store)
+    return ExchangeSource(path, clock=clock, derivatives_block=block)
