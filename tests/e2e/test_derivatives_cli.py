@@ -24,6 +24,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningFa
             monkeypatch.setenv(f"QUANTPRO_EXCHANGE_URL_{venue}", url)
         monkeypatch.setenv("QUANTPRO_STORE_PATH", str(tmp_path / "store.sqlite"))
         monkeypatch.delenv("COINALYZE_API_KEY", raising=False)
+        # on the real clock a snapshot may come late in its bucket; let any sample stand for it
+        monkeypatch.setenv("QUANTPRO_SNAPSHOT_MAX_LAG_S", "899")
         yield running
 
 

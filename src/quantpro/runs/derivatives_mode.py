@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 
 
 def has_current_snapshot(store: Store, now_s: float) -> bool:
-    """A venue snapshot was taken since the current boundary (within its lag)."""
+    """A venue snapshot was taken since the current boundary (whether or not it came within the lag
+    and made a bucket: a second snapshot in the same bucket would not make one either)."""
     boundary = current_boundary(now_s)
     row = store.conn.execute(
-        "SELECT COUNT(*) FROM oi_bucket WHERE bucket_end = ? AND source = 'venue snapshot'",
-        (boundary,),
+        "SELECT COUNT(*) FROM fetch_log WHERE kind = 'venue snapshot' AND at_ms >= ? AND status != 'failed'",
+        (boundary * 1000,),
     ).fetchone()
     return bool(row and row[0])
 

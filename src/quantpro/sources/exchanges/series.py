@@ -40,7 +40,10 @@ class SeriesView:
     def stale_reason(self, venue: str) -> str | None:
         """Why the z-score cannot be valid on this series now (None when it can)."""
         if self.newest_end is None:
-            return f"no open interest from {venue} in the store"
+            return (
+                f"no open-interest bucket from {venue} in the last 24 h (a sample stands for a "
+                "boundary only within QUANTPRO_SNAPSHOT_MAX_LAG_S of it)"
+            )
         if self.current_observed:
             return None
         since = utc_text(self.newest_end * 1000)
@@ -73,7 +76,8 @@ def view_series(rows: Sequence[BucketRow], *, scan_s: float) -> SeriesView:
     ordered = ordered[_new_series_start(ordered) :]
     window = [r for r in ordered if r.bucket_end >= first_end]
     points: list[OIPoint] = []
-    for prev, row in zip([None, *window[:-1]], window, strict=True):
+    for i, row in enumerate(window):
+        prev = window[i - 1] if i else None
         if prev is not None:
             gap = (row.bucket_end - prev.bucket_end) // BUCKET_S - 1
             if 0 < gap <= MAX_FILL:
