@@ -55,6 +55,16 @@ def stored_venues_block(store: Store) -> dict[str, dict[str, Any]]:
     return venues
 
 
+def stored_coinalyze_block(store: Store) -> dict[str, Any] | None:
+    """``run.derivatives.coinalyze`` from the newest Coinalyze cycle in the store."""
+    row = last_fetch(store, "coinalyze")
+    if row is None:
+        return None
+    block: dict[str, Any] = dict(default_derivatives_block("store")["coinalyze"])
+    block.update({"status": row.status, "planned": row.markets, "spent": row.units, "error": row.error})
+    return block
+
+
 def derivatives_source(
     settings: Settings, data_dir: Path, *, clock: Clock, mode: str | None = None
 ) -> DerivativesSource | None:
@@ -72,9 +82,13 @@ def derivatives_source(
             outcome = run_snapshot(settings, data_dir, clock=clock)
             block = outcome.derivatives_block(mode)
         else:
-            with Store(path) as store:
-                block["venues"] = stored_venues_block(store)
+            _from_store(path, block)
     else:
-        with Store(path) as store:
-            block["venues"] = stored_venues_block(store)
+        _from_store(path, block)
     return ExchangeSource(path, clock=clock, derivatives_block=block)
+
+
+def _from_store(path: Path, block: dict[str, Any]) -> None:
+    with Store(path) as store:
+        block["venues"] = stored_venues_block(store)
+        block["coinalyze"] = stored_coinalyze_block(store) or block["coinalyze"]

@@ -20,6 +20,7 @@ from typing import Any
 from quantpro.clock import Clock, now_ms
 from quantpro.errors import RemoteError
 from quantpro.settings import Settings
+from quantpro.sources.exchanges.coinalyze_spend import spend_budget
 from quantpro.sources.exchanges.history import REPAIR_BELOW, missing_boundaries, splice_check
 from quantpro.sources.exchanges.series import current_boundary
 from quantpro.store.db import Store
@@ -74,6 +75,7 @@ class SnapshotOutcome:
     store_path: Path
     venues: dict[str, VenueOutcome] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)  # history discarded by the splice check
+    coinalyze: dict[str, Any] | None = None  # run.derivatives.coinalyze of this cycle
 
     @property
     def buckets_written(self) -> int:
@@ -92,7 +94,8 @@ class SnapshotOutcome:
         return {
             "mode": mode,
             "venues": {name: v.block() for name, v in self.venues.items()},
-            "coinalyze": {
+            "coinalyze": self.coinalyze
+            or {
                 "status": "skipped",
                 "budget": None,
                 "planned": 0,
@@ -127,8 +130,10 @@ def run_snapshot(
     clock: Clock,
     exchanges: Sequence[str] | None = None,
     repair: bool = True,
+    coinalyze: bool = True,
 ) -> SnapshotOutcome:
-    """One snapshot of every venue (or ``exchanges``) into the store, then repair and bootstrap."""
+    """One snapshot of every venue (or ``exchanges``) into the store, then repair and bootstrap from
+    venue history, then the cycle's Coinalyze budget (liquidations, the Hyperliquid bootstrap)."""
     venues = [Venue(v.upper()) for v in exchanges] if exchanges else list(Venue)
     path = settings.store_file(Path(data_dir))
     outcome = SnapshotOutcome(current_boundary(clock.now()), path)
@@ -141,6 +146,9 @@ def run_snapshot(
             outcome.venues[snap.venue.value] = _record(store, snap, settings.snapshot_max_lag_s)
         if repair:
             _repair_all(store, clients, outcome, clock)
+        if coinalyze:
+            cache = settings.cache_path(Path(data_dir))
+            outcome.coinalyze = spend_budget(store, settings, clock=clock, cache_dir=cache)
     return outcome
 
 

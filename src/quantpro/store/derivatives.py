@@ -24,8 +24,10 @@ __all__ = [
     "Sample",
     "boundary_for",
     "log_fetch",
+    "mark_tier_a",
     "market_ids",
     "prune",
+    "set_coinalyze_symbols",
     "upsert_markets",
     "write_history",
     "write_liquidations",
@@ -103,7 +105,15 @@ _V1 = [
     "CREATE INDEX fetch_log_kind ON fetch_log (kind, venue, at_ms)",
 ]
 
-register_migrations(COMPONENT, [_V1])
+_V2 = [
+    "ALTER TABLE market ADD COLUMN coinalyze_status TEXT",
+    """CREATE TABLE tier_hint (
+        coinalyze_symbol TEXT PRIMARY KEY,
+        until_ms INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+]
+
+register_migrations(COMPONENT, [_V1, _V2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,7 @@ class MarketRow:
     last_funding: float | None
     last_price: float | None
     quote_volume_24h: float | None
+    coinalyze_status: str | None = None  # resolved (its own symbol) | aggregated (a proxy) | neutral
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +306,25 @@ def write_liquidations(store: Store, rows: Iterable[tuple[str, int, float, float
     """(Coinalyze symbol, fetched ms, longs USD, shorts USD) rows."""
     with store.transaction() as conn:
         conn.executemany("INSERT OR REPLACE INTO liquidations VALUES (?, ?, ?, ?)", list(rows))
+
+
+def set_coinalyze_symbols(store: Store, symbols: dict[int, tuple[str | None, str]]) -> None:
+    """market id → (Coinalyze symbol, status: resolved | aggregated | neutral)."""
+    with store.transaction() as conn:
+        conn.executemany(
+            "UPDATE market SET coinalyze_symbol = ?, coinalyze_status = ? WHERE id = ?",
+            [(sym, status, market) for market, (sym, status) in symbols.items()],
+        )
+
+
+def mark_tier_a(store: Store, symbols: Iterable[str], *, until_ms: int) -> None:
+    """Coinalyze symbols a scan found hot (a signal, score ≥ 60, OI z ≥ 1): tier A until ``until_ms``."""
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO tier_hint VALUES (?, ?) ON CONFLICT (coinalyze_symbol) DO UPDATE SET "
+            "until_ms = MAX(tier_hint.until_ms, excluded.until_ms)",
+            [(s, until_ms) for s in set(symbols)],
+        )
 
 
 def log_fetch(store: Store, row: FetchLogRow) -> None:

@@ -15,9 +15,11 @@ __all__ = [
     "last_ok_ms",
     "latest_liquidations",
     "latest_ls_ratio",
+    "liquidation_ages",
     "load_markets",
     "load_series",
     "store_status",
+    "tier_a_symbols",
 ]
 
 
@@ -40,6 +42,7 @@ def _market(row: sqlite3.Row) -> MarketRow:
         last_funding=row["last_funding"],
         last_price=row["last_price"],
         quote_volume_24h=row["quote_volume_24h"],
+        coinalyze_status=row["coinalyze_status"],
     )
 
 
@@ -145,3 +148,15 @@ def latest_liquidations(store: Store, coinalyze_symbol: str) -> tuple[int, float
         (coinalyze_symbol,),
     ).fetchone()
     return (int(row[0]), float(row[1]), float(row[2])) if row is not None else None
+
+
+def tier_a_symbols(store: Store, *, now_ms: int) -> set[str]:
+    """Coinalyze symbols a recent scan marked tier A (still within their hint)."""
+    rows = store.conn.execute("SELECT coinalyze_symbol FROM tier_hint WHERE until_ms >= ?", (now_ms,))
+    return {str(r[0]) for r in rows}
+
+
+def liquidation_ages(store: Store) -> dict[str, int]:
+    """Coinalyze symbol → when its liquidations were last fetched (ms)."""
+    rows = store.conn.execute("SELECT coinalyze_symbol, MAX(fetched_ms) FROM liquidations GROUP BY 1")
+    return {str(s): int(t) for s, t in rows}

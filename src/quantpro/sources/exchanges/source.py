@@ -187,7 +187,8 @@ class _Reader:
         if found is None or not self._age_ok(found[0]):
             why = "no Coinalyze symbol" if not symbol else "no recent liquidations from Coinalyze"
             return None, {"source": "none", "reason": why}
-        prov: FieldSource = {"source": "coinalyze", "coinalyze_symbol": symbol, "as_of": found[0]}
+        source: SourceName = "coinalyze" if own.coinalyze_status == "resolved" else "proxy"
+        prov: FieldSource = {"source": source, "coinalyze_symbol": symbol, "as_of": found[0]}
         return {"longs": found[1], "shorts": found[2]}, prov
 
 
