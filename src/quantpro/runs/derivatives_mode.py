@@ -11,17 +11,22 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from quantpro.clock import Clock
+from quantpro.clock import Clock, now_ms
+from quantpro.feed import Signal
 from quantpro.feed.build import default_derivatives_block
 from quantpro.runs.snapshot import run_snapshot
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource
 from quantpro.sources.exchanges import ExchangeSource, current_boundary
 from quantpro.store.db import Store
+from quantpro.store.derivatives import mark_tier_a
 from quantpro.store.derivatives_read import last_fetch
 from quantpro.venues import Venue
 
-__all__ = ["derivatives_source", "has_current_snapshot", "stored_venues_block"]
+__all__ = ["derivatives_source", "has_current_snapshot", "note_scan", "stored_venues_block"]
+
+#: A symbol a scan found hot stays tier A for this long (four cycles).
+TIER_A_HOLD_MS = 4 * 900_000
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +97,21 @@ def _from_store(path: Path, block: dict[str, Any]) -> None:
     with Store(path) as store:
         block["venues"] = stored_venues_block(store)
         block["coinalyze"] = stored_coinalyze_block(store) or block["coinalyze"]
+
+
+def note_scan(settings: Settings, data_dir: Path, signals: list[Signal], *, clock: Clock) -> int:
+    """Tier A for the planner: the Coinalyze symbols of markets that had LONG/SHORT, a score ≥ 60 or
+    an OI z ≥ 1.0 in this scan (docs/design.md §11); returns how many."""
+    hot: set[str] = set()
+    for signal in signals:
+        meta = signal["oi_metadata"]
+        z = meta.get("z_score")
+        symbol = meta.get("coinalyze_symbol")
+        if symbol and (
+            signal["action"] in ("LONG", "SHORT") or signal["score"] >= 60 or (z is not None and z >= 1.0)
+        ):
+            hot.add(symbol)
+    if hot:
+        with Store(settings.store_file(Path(data_dir))) as store:
+            mark_tier_a(store, hot, until_ms=now_ms(clock) + TIER_A_HOLD_MS)
+    return len(hot)

@@ -22,6 +22,7 @@ from quantpro.errors import RemoteError
 from quantpro.settings import Settings
 from quantpro.sources.exchanges.coinalyze_spend import spend_budget
 from quantpro.sources.exchanges.history import REPAIR_BELOW, missing_boundaries, splice_check
+from quantpro.sources.exchanges.ls_ratios import choose_ls_markets, fetch_ls_ratios
 from quantpro.sources.exchanges.series import current_boundary
 from quantpro.store.db import Store
 from quantpro.store.derivatives import (
@@ -31,9 +32,10 @@ from quantpro.store.derivatives import (
     Sample,
     log_fetch,
     write_history,
+    write_ls_ratios,
     write_samples,
 )
-from quantpro.store.derivatives_read import load_markets, load_series
+from quantpro.store.derivatives_read import load_markets, load_series, tier_a_symbols
 from quantpro.venues import VENUES, Venue, VenueClient, VenueSnapshot, oi_history, snapshot_venue
 from quantpro.venues.client import venue_urls
 from quantpro.venues.derivatives import failure_reason
@@ -146,6 +148,7 @@ def run_snapshot(
             outcome.venues[snap.venue.value] = _record(store, snap, settings.snapshot_max_lag_s)
         if repair:
             _repair_all(store, clients, outcome, clock)
+        _ls_all(store, clients, outcome, settings, clock)
         if coinalyze:
             cache = settings.cache_path(Path(data_dir))
             outcome.coinalyze = spend_budget(store, settings, clock=clock, cache_dir=cache)
@@ -208,6 +211,28 @@ def _record(store: Store, snap: VenueSnapshot, max_lag_s: float) -> VenueOutcome
         snap.error,
         buckets_written=written,
     )
+
+
+def _ls_all(
+    store: Store, clients: Sequence[VenueClient], outcome: SnapshotOutcome, settings: Settings, clock: Clock
+) -> None:
+    """The long/short ratios of the chosen markets of every venue that publishes them, in parallel."""
+    hot = tier_a_symbols(store, now_ms=now_ms(clock))
+    watch = {w.upper() for w in settings.watchlist}
+    work = [
+        (c, choose_ls_markets(load_markets(store, c.spec.venue.value), hot, watch))
+        for c in clients
+        if c.spec.has_ls_ratio and outcome.venues[c.spec.venue.value].status != "failed"
+    ]
+    if not work:
+        return
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        results = list(pool.map(lambda w: fetch_ls_ratios(*w), work))
+    for (client, _), (rows, error) in zip(work, results, strict=True):
+        write_ls_ratios(store, rows)
+        if error is not None:
+            venue = outcome.venues[client.spec.venue.value]
+            venue.error = venue.error or f"long/short ratios: {error}"
 
 
 def _repair_all(store: Store, clients: Sequence[VenueClient], outcome: SnapshotOutcome, clock: Clock) -> None:

@@ -16,8 +16,9 @@ from quantpro.runs.snapshot import SnapshotOutcome, run_snapshot
 from quantpro.settings import Settings
 from quantpro.simulator.venues import RunningFakes, VenueWorld
 from quantpro.sources.exchanges import ExchangeSource
+from quantpro.sources.exchanges.history import splice_check
 from quantpro.store.db import Store
-from quantpro.store.derivatives_read import load_markets
+from quantpro.store.derivatives_read import load_markets, load_series
 from quantpro.venues import VENUES, Venue
 
 from .conftest import T0
@@ -183,3 +184,40 @@ def test_a_contract_size_change_starts_a_new_series(
     resized = world.market("OKX", "DOGE-USDT-SWAP").size_changes[0][0]  # type: ignore[union-attr]
     starts = [p["timestamp"] for p in item["oi_history"]]
     assert starts and min(starts) + BOUNDARY >= resized
+
+
+def test_a_bootstrap_in_another_unit_is_rejected_by_the_splice_check(
+    settings: Settings, data_dir: Path, clock: FakeClock, world: VenueWorld
+) -> None:
+    """OKX BTC history in contracts (raw) against live data in base units: 100 × apart, discarded;
+    the same history in base units is accepted."""
+    for k in range(3):
+        clock.set(T0 + k * BOUNDARY)
+        run_snapshot(settings, data_dir, clock=clock, repair=False)
+    with Store(settings.store_file()) as store:
+        market = next(m for m in load_markets(store, "OKX") if m.venue_id == "BTC-USDT-SWAP")
+        live = load_series(store, [market.id], since_s=0, until_s=2**40)[market.id]
+    ends = [r.bucket_end for r in live] + [live[0].bucket_end - BOUNDARY * k for k in range(1, 5)]
+    in_contracts = [(e, world.oi_raw("OKX", "BTC-USDT-SWAP", e)) for e in sorted(ends)]
+    in_base = [(e, world.oi_base("OKX", "BTC-USDT-SWAP", e)) for e in sorted(ends)]
+    rejected = splice_check(in_contracts, live)
+    assert rejected.points == [] and rejected.reason and "another unit" in rejected.reason
+    accepted = splice_check(in_base, live)
+    assert accepted.reason is None and len(accepted.points) == len(ends)
+
+
+def test_long_short_ratio_own_venue_or_the_reference_venue_as_proxy(
+    settings: Settings, data_dir: Path, clock: FakeClock, world: VenueWorld
+) -> None:
+    cycle(settings, data_dir, clock, 0)
+    keys = [MarketKey("BINANCE", "BTCUSDT"), MarketKey("MEXC", "BTCUSDT")]
+    data = fetch(settings, clock, keys)
+    own, proxy = data[keys[0]], data[keys[1]]
+    assert own["ls_ratio"] == pytest.approx(world.ls_ratio("BINANCE", "BTCUSDT", clock.now()), rel=1e-6)
+    assert own["provenance"]["ls_ratio"]["source"] == "venue"
+    assert proxy["ls_ratio"] == own["ls_ratio"]
+    assert proxy["provenance"]["ls_ratio"] == {
+        "source": "proxy",
+        "venue": "BINANCE",
+        "as_of": own["provenance"]["ls_ratio"]["as_of"],
+    }

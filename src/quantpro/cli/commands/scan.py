@@ -73,6 +73,8 @@ def scan(
         htf=htf,
         source=exchange_source(settings, data_dir),
     )
+    if settings.derivatives != "coinalyze":
+        note_hot_markets(settings, data_dir, outcome)
     show_outcome(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
 
@@ -83,6 +85,14 @@ def exchange_source(settings: Settings, data_dir: Path) -> Any:
     from quantpro.runs.derivatives_mode import derivatives_source
 
     return derivatives_source(settings, data_dir, clock=SystemClock())
+
+
+def note_hot_markets(settings: Settings, data_dir: Path, outcome: ScanOutcome) -> None:
+    """Tell the §11 planner which Coinalyze symbols this scan found hot (tier A)."""
+    from quantpro.clock import SystemClock
+    from quantpro.runs.derivatives_mode import note_scan
+
+    note_scan(settings, data_dir, outcome.signals, clock=SystemClock())
 
 
 def run_with_progress(settings: Settings, data_dir: Path, **options: Any) -> ScanOutcome:
