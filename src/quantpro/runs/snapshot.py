@@ -40,7 +40,7 @@ from quantpro.venues import VENUES, Venue, VenueClient, VenueSnapshot, oi_histor
 from quantpro.venues.client import venue_urls
 from quantpro.venues.derivatives import failure_reason
 
-__all__ = ["SnapshotOutcome", "VenueOutcome", "bootstrap_store", "run_snapshot"]
+__all__ = ["SnapshotOutcome", "VenueOutcome", "bootstrap_store", "run_snapshot", "spend_coinalyze"]
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,13 @@ def run_snapshot(
             cache = settings.cache_path(Path(data_dir))
             outcome.coinalyze = spend_budget(store, settings, clock=clock, cache_dir=cache)
     return outcome
+
+
+def spend_coinalyze(settings: Settings, data_dir: Path, *, clock: Clock) -> dict[str, Any]:
+    """The cycle's Coinalyze budget alone (for a caller that runs the venue part first, scans, then
+    spends: the watch loop, the benchmark); returns ``run.derivatives.coinalyze``."""
+    with Store(settings.store_file(Path(data_dir))) as store:
+        return spend_budget(store, settings, clock=clock, cache_dir=settings.cache_path(Path(data_dir)))
 
 
 def _snapshot(client: VenueClient, order: list[str]) -> VenueSnapshot:

@@ -60,7 +60,7 @@ class ExchangeSource:
         scan_ms = now_ms(self.clock)
         stats = SourceStats()
         with Store(self.store_path) as store:
-            reader = _Reader(store, scan_ms)
+            reader = _Reader(store, scan_ms, markets)
             data = {key: reader.market_data(key) for key in markets}
         for item in data.values():
             status = item.get("oi_status", "neutral")
@@ -75,7 +75,7 @@ class ExchangeSource:
 class _Reader:
     """One scan's view of the store: markets indexed, the series loaded in one query."""
 
-    def __init__(self, store: Store, scan_ms: int) -> None:
+    def __init__(self, store: Store, scan_ms: int, keys: Sequence[MarketKey]) -> None:
         self.store = store
         self.scan_ms = scan_ms
         self.scan_s = scan_ms / 1000
@@ -85,7 +85,9 @@ class _Reader:
         counts = bucket_counts(store, since_s=int(self.scan_s) - 86_400 + BUCKET_S)
         self.counts = counts
         self.reference = _references(self.markets, counts)
-        wanted = [m.id for m in self.markets]
+        asked = {(k.exchange.upper(), k.symbol) for k in keys}
+        own = [m for m in self.markets if (m.venue, m.local_symbol) in asked]
+        wanted = {m.id for m in own} | {self.reference[m.coin].id for m in own if m.coin in self.reference}
         self.series = load_series(store, wanted, since_s=self.current - 2 * 86_400, until_s=self.current)
         self.warming_up = 0
 
