@@ -155,17 +155,22 @@ def _send(
             ]
             write_liquidations(store, rows)
         else:
-            _write_oi_history(store, outcome.data, markets)
+            _write_oi_history(store, outcome.data, markets, current_boundary(fetched / 1000))
     return spent, None
 
 
-def _write_oi_history(store: Store, data: dict[str, Any], markets: Sequence[MarketRow]) -> None:
+def _write_oi_history(store: Store, data: dict[str, Any], markets: Sequence[MarketRow], current: int) -> None:
     by_symbol = {m.coinalyze_symbol: m for m in markets if m.venue == "HYPERLIQUID" and m.coinalyze_symbol}
     for symbol, points in data.items():
         market = by_symbol.get(symbol)
         if market is None or not isinstance(points, list):
             continue
-        history = [(int(p["timestamp"]) + BUCKET_S, float(p["value"])) for p in points]
+        # closed buckets only: Coinalyze's newest bucket is still forming (its end is in the future)
+        history = [
+            (int(p["timestamp"]) + BUCKET_S, float(p["value"]))
+            for p in points
+            if int(p["timestamp"]) + BUCKET_S <= current
+        ]
         live = load_series(store, [market.id], since_s=0, until_s=2**62)[market.id]
         verdict = splice_check(history, live)
         if verdict.reason is not None:
