@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from quantpro.clock import FakeClock
 from quantpro.demo.universe import generate_demo_universe
@@ -19,6 +20,8 @@ from quantpro.runs.snapshot import run_snapshot
 from quantpro.settings import Settings, load_settings
 from quantpro.simulator import SimulatorConfig, start_simulator
 from quantpro.simulator.venues import DEFAULT_START_S, RunningFakes, start_venue_fakes, world_for
+
+from .conftest import validate
 
 KEY = "scan-derivatives-key"
 T0 = DEFAULT_START_S + 20
@@ -67,9 +70,14 @@ def scan(settings: Settings, tmp_path: Path, clock: FakeClock) -> ScanOutcome:
 
 
 def test_auto_scan_gives_venue_data_with_provenance(
-    fakes: RunningFakes, sim: Any, tmp_path: Path, clock: FakeClock
+    fakes: RunningFakes,
+    sim: Any,
+    tmp_path: Path,
+    clock: FakeClock,
+    feed_validator: Draft202012Validator,
 ) -> None:
     outcome = scan(settings_for(fakes, sim, tmp_path), tmp_path, clock)
+    validate(feed_validator, outcome.feed)
     assert outcome.exit_code == 0 and outcome.run.status == "ok"
     block = outcome.feed["run"]["derivatives"]
     assert block["mode"] == "auto" and block["coinalyze"]["status"] == "ok"
@@ -84,20 +92,31 @@ def test_auto_scan_gives_venue_data_with_provenance(
 
 @pytest.mark.parametrize("fault", ["down", "refused"])
 def test_coinalyze_down_or_refused_under_auto_is_degraded_not_exit_2(
-    fakes: RunningFakes, sim: Any, tmp_path: Path, clock: FakeClock, fault: str
+    fakes: RunningFakes,
+    sim: Any,
+    tmp_path: Path,
+    clock: FakeClock,
+    fault: str,
+    feed_validator: Draft202012Validator,
 ) -> None:
     if fault == "down":
         sim.set_down(True)
     settings = settings_for(fakes, sim, tmp_path, key=KEY if fault == "down" else "wrong-key")
     outcome = scan(settings, tmp_path, clock)
+    validate(feed_validator, outcome.feed)
     assert outcome.exit_code == 0 and outcome.run.status == "degraded"
     coinalyze = outcome.feed["run"]["derivatives"]["coinalyze"]
-    assert coinalyze["status"] == ("failed" if fault == "down" else "refused") and coinalyze["error"]
+    assert coinalyze["status"] == "failed" and coinalyze["error"]
+    assert ("refused the key" in coinalyze["error"]) == (fault == "refused")
     assert all(s["oi_metadata"]["source"] in ("venue", "proxy") for s in outcome.feed["signals"])
 
 
 def test_every_venue_down_for_three_cycles_fails_the_run(
-    fakes: RunningFakes, sim: Any, tmp_path: Path, clock: FakeClock
+    fakes: RunningFakes,
+    sim: Any,
+    tmp_path: Path,
+    clock: FakeClock,
+    feed_validator: Draft202012Validator,
 ) -> None:
     settings = settings_for(fakes, sim, tmp_path)
     run_snapshot(settings, tmp_path / "data", clock=clock)
@@ -105,6 +124,7 @@ def test_every_venue_down_for_three_cycles_fails_the_run(
         fake.set_down()
     clock.set(T0 + 3 * 900)
     outcome = scan(settings, tmp_path, clock)
+    validate(feed_validator, outcome.feed)
     assert outcome.exit_code == 3 and outcome.run.status == "failed"
     lacking = [s for s in outcome.feed["signals"] if s["oi_metadata"]["source"] == "none"]
     assert 4 * len(lacking) > len(outcome.feed["signals"])

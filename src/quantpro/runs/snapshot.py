@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 class VenueOutcome:
     """One venue's part of a snapshot: the feed's ``run.derivatives.venues[venue]``."""
 
-    status: str  # ok | partial | failed
+    status: str  # ok | degraded (some perpetuals, with the error) | failed
     snapshot_at: int | None  # ms
     markets: int
     requests: int
@@ -194,7 +194,7 @@ def _record(store: Store, snap: VenueSnapshot, max_lag_s: float) -> VenueOutcome
         for p in snap.perps
     ]
     written = write_samples(store, samples, max_lag_s=max_lag_s) if samples else 0
-    status = "ok" if snap.error is None else ("partial" if samples else "failed")
+    status = "ok" if snap.error is None else ("degraded" if samples else "failed")
     row = FetchLogRow(
         snap.finished_ms,
         "venue snapshot",

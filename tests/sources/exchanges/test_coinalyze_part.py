@@ -80,6 +80,7 @@ def test_a_refused_key_under_auto_is_reported_not_fatal(
 ) -> None:
     settings = with_key(fakes, sim, tmp_path, key="not-the-key")
     outcome = run_snapshot(settings, data_dir, clock=clock)
-    assert outcome.coinalyze is not None and outcome.coinalyze["status"] == "refused"
+    assert outcome.coinalyze is not None and outcome.coinalyze["status"] == "failed"
+    assert "refused the key" in str(outcome.coinalyze["error"])
     assert "not-the-key" not in str(outcome.coinalyze["error"])
     assert all(v.status == "ok" for v in outcome.venues.values())

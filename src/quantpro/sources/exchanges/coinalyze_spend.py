@@ -2,8 +2,9 @@
 Coinalyze symbol (its own, or its coin's reference symbol as a proxy) and the one-time OI history of
 Hyperliquid ``.H`` symbols, planned by :mod:`.planner`, sent through the §5 limiter.
 
-Coinalyze down or the key refused never stops the cycle: the block says ``failed`` or ``refused``
-with the error, OI and funding (from the venues) are unaffected, and liquidations age, then go null.
+Coinalyze down or the key refused never stops the cycle: the block says ``failed`` with the error
+("Coinalyze refused the key: …" or "Coinalyze unavailable: …"), OI and funding (from the venues)
+are unaffected, and liquidations age, then go null.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def spend_budget(store: Store, settings: Settings, *, clock: Clock, cache_dir: A
         plan = plan_cycle(_items(store, markets, settings, at), budget)
         spent, error = _send(store, client, plan.requests, markets, clock)
     except AuthenticationError as exc:
-        return _logged(store, at, _block("refused", budget, f"Coinalyze refused the key: {exc}"))
+        return _logged(store, at, _block("failed", budget, f"Coinalyze refused the key: {exc}"))
     except (QuantProError, ConfigError) as exc:
         return _logged(store, at, _block("failed", budget, f"Coinalyze unavailable: {exc}"))
     finally:
