@@ -221,3 +221,15 @@ def test_long_short_ratio_own_venue_or_the_reference_venue_as_proxy(
         "venue": "BINANCE",
         "as_of": own["provenance"]["ls_ratio"]["as_of"],
     }
+
+
+def test_an_empty_store_lacks_oi_and_an_unlisted_market_is_neutral(
+    settings: Settings, data_dir: Path, clock: FakeClock
+) -> None:
+    keys = [MarketKey("BINANCE", "BTCUSDT"), MarketKey("BINANCE", "NOSUCHUSDT")]
+    empty = ExchangeSource(settings.store_file(), clock=clock).fetch(keys)
+    assert empty.stats.degraded_markets == 2
+    assert "no snapshot of BINANCE" in (empty.data[keys[0]]["oi_metadata"]["reason"] or "")
+    run_snapshot(settings, data_dir, clock=clock, exchanges=["BINANCE"])
+    after = ExchangeSource(settings.store_file(), clock=clock).fetch(keys)
+    assert after.data[keys[1]]["oi_status"] == "neutral" and after.stats.degraded_markets == 0

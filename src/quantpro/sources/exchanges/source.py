@@ -91,13 +91,26 @@ class _Reader:
         self.series = load_series(store, wanted, since_s=self.current - 2 * 86_400, until_s=self.current)
         self.warming_up = 0
 
+    def _absent(self, key: MarketKey) -> MarketData:
+        """A market not in the store: neutral when its venue's snapshot does not list it; lacking OI
+        (it counts toward ``failed``) when the store has no snapshot of its venue at all."""
+        venue = key.exchange.upper()
+        if any(m.venue == venue for m in self.markets):
+            return neutral_market_data(f"{venue} lists no perpetual {key.symbol} (not in its snapshot)")
+        data = neutral_market_data(
+            f"no snapshot of {venue} in the store (run `quantpro snapshot`, or scan with --derivatives auto)"
+        )
+        data["oi_status"] = "resolved"
+        data["oi_metadata"]["degraded"] = True
+        return data
+
     def view(self, market: MarketRow) -> SeriesView:
         return view_series(self.series.get(market.id, []), scan_s=self.scan_s)
 
     def market_data(self, key: MarketKey) -> MarketData:
         own = self.by_local.get((key.exchange.upper(), key.symbol))
         if own is None:
-            return neutral_market_data(f"{key.exchange} {key.symbol} is not in any venue snapshot")
+            return self._absent(key)
         own_view = self.view(own)
         used, view, proxy = own, own_view, False
         if own_view.real < OI_MIN_BUCKETS:
