@@ -88,7 +88,7 @@ class _Reader:
         asked = {(k.exchange.upper(), k.symbol) for k in keys}
         own = [m for m in self.markets if (m.venue, m.local_symbol) in asked]
         wanted = {m.id for m in own} | {self.reference[m.coin].id for m in own if m.coin in self.reference}
-        self.series = load_series(store, wanted, since_s=self.current - 2 * 86_400, until_s=self.current)
+        self.series = load_series(store, wanted, since_s=self.current - 86_400, until_s=self.current)
         self.warming_up = 0
 
     def _absent(self, key: MarketKey) -> MarketData:
