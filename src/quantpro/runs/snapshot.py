@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from quantpro.clock import Clock, now_ms
-from quantpro.errors import RemoteError
+from quantpro.errors import RemoteError, RequestRejectedError
 from quantpro.settings import Settings
 from quantpro.sources.exchanges.coinalyze_spend import spend_budget
 from quantpro.sources.exchanges.history import REPAIR_BELOW, missing_boundaries, splice_check
@@ -31,6 +31,7 @@ from quantpro.store.derivatives import (
     MarketRow,
     Sample,
     log_fetch,
+    mark_delisted,
     write_history,
     write_ls_ratios,
     write_samples,
@@ -195,6 +196,8 @@ def _record(store: Store, snap: VenueSnapshot, max_lag_s: float) -> VenueOutcome
     ]
     written = write_samples(store, samples, max_lag_s=max_lag_s) if samples else 0
     status = "ok" if snap.error is None else ("degraded" if samples else "failed")
+    if status == "ok":  # a complete snapshot: what it no longer lists is delisted
+        mark_delisted(store, snap.venue.value, {s.venue_id for s in samples})
     row = FetchLogRow(
         snap.finished_ms,
         "venue snapshot",
@@ -263,6 +266,9 @@ def bootstrap_venue(store: Store, client: VenueClient, current: int, rejected: l
     for market in need:
         try:
             points = oi_history(client, market.ccxt_symbol, since_ms=since * 1000, until_ms=current * 1000)
+        except RequestRejectedError as exc:  # this market only (delisted, no history): the next one
+            log.info("%s: no history for %s: %s", venue, market.ccxt_symbol, exc)
+            continue
         except RemoteError as exc:
             error = failure_reason(exc)
             log.warning("%s: history stopped: %s", venue, error)

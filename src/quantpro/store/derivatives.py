@@ -24,6 +24,7 @@ __all__ = [
     "Sample",
     "boundary_for",
     "log_fetch",
+    "mark_delisted",
     "mark_tier_a",
     "market_ids",
     "prune",
@@ -315,6 +316,19 @@ def set_coinalyze_symbols(store: Store, symbols: dict[int, tuple[str | None, str
             "UPDATE market SET coinalyze_symbol = ?, coinalyze_status = ? WHERE id = ?",
             [(sym, status, market) for market, (sym, status) in symbols.items()],
         )
+
+
+def mark_delisted(store: Store, venue: str, listed: set[str]) -> int:
+    """Mark the venue's markets a complete snapshot no longer lists as delisted (kept, not deleted:
+    their history stays); returns how many."""
+    rows = store.conn.execute(
+        "SELECT id, venue_id FROM market WHERE venue = ? AND delisted = 0", (venue,)
+    ).fetchall()
+    gone = [(int(r[0]),) for r in rows if r[1] not in listed]
+    if gone:
+        with store.transaction() as conn:
+            conn.executemany("UPDATE market SET delisted = 1 WHERE id = ?", gone)
+    return len(gone)
 
 
 def mark_tier_a(store: Store, symbols: Iterable[str], *, until_ms: int) -> None:

@@ -233,3 +233,18 @@ def test_an_empty_store_lacks_oi_and_an_unlisted_market_is_neutral(
     run_snapshot(settings, data_dir, clock=clock, exchanges=["BINANCE"])
     after = ExchangeSource(settings.store_file(), clock=clock).fetch(keys)
     assert after.data[keys[1]]["oi_status"] == "neutral" and after.stats.degraded_markets == 0
+
+
+def test_a_delisted_market_is_kept_and_marked(settings: Settings, data_dir: Path, clock: FakeClock) -> None:
+    """Binance SOL is delisted four hours in: the store keeps it, marked, and history repair skips it
+    without stopping the venue's other markets."""
+    cycle(settings, data_dir, clock, 0)
+    outcome = cycle(settings, data_dir, clock, 17)  # +4 h 15 min: a gap of 16 cycles to repair
+    with Store(settings.store_file()) as store:
+        sol = next(m for m in load_markets(store, "BINANCE") if m.venue_id == "SOLUSDT")
+        btc = next(m for m in load_markets(store, "BINANCE") if m.venue_id == "BTCUSDT")
+        series = load_series(store, [btc.id], since_s=0, until_s=2**40)[btc.id]
+    assert sol.delisted and not btc.delisted
+    assert outcome.venues["BINANCE"].buckets_repaired > 0
+    current = int(clock.now() // BOUNDARY) * BOUNDARY
+    assert {current - k * BOUNDARY for k in range(17)} <= {r.bucket_end for r in series}
