@@ -14,7 +14,9 @@ __all__ = [
     "last_fetch",
     "last_ok_ms",
     "latest_liquidations",
+    "latest_liquidations_all",
     "latest_ls_ratio",
+    "latest_ls_ratios",
     "liquidation_ages",
     "load_markets",
     "load_series",
@@ -160,3 +162,23 @@ def liquidation_ages(store: Store) -> dict[str, int]:
     """Coinalyze symbol → when its liquidations were last fetched (ms)."""
     rows = store.conn.execute("SELECT coinalyze_symbol, MAX(fetched_ms) FROM liquidations GROUP BY 1")
     return {str(s): int(t) for s, t in rows}
+
+
+def latest_ls_ratios(store: Store) -> dict[int, tuple[int, float]]:
+    """Every market's newest (observed ms, ratio), in one query."""
+    rows = store.conn.execute(
+        "SELECT l.market, l.observed_ms, l.ratio FROM ls_ratio l JOIN (SELECT market, "
+        "MAX(observed_ms) AS newest FROM ls_ratio GROUP BY market) n "
+        "ON n.market = l.market AND n.newest = l.observed_ms"
+    )
+    return {int(m): (int(t), float(r)) for m, t, r in rows}
+
+
+def latest_liquidations_all(store: Store) -> dict[str, tuple[int, float, float]]:
+    """Every Coinalyze symbol's newest (fetched ms, longs, shorts), in one query."""
+    rows = store.conn.execute(
+        "SELECT q.coinalyze_symbol, q.fetched_ms, q.longs, q.shorts FROM liquidations q JOIN (SELECT "
+        "coinalyze_symbol, MAX(fetched_ms) AS newest FROM liquidations GROUP BY coinalyze_symbol) n "
+        "ON n.coinalyze_symbol = q.coinalyze_symbol AND n.newest = q.fetched_ms"
+    )
+    return {str(s): (int(t), float(lo), float(sh)) for s, t, lo, sh in rows}

@@ -24,8 +24,8 @@ from quantpro.store.db import Store
 from quantpro.store.derivatives import BUCKET_S, MarketRow
 from quantpro.store.derivatives_read import (
     bucket_counts,
-    latest_liquidations,
-    latest_ls_ratio,
+    latest_liquidations_all,
+    latest_ls_ratios,
     load_markets,
     load_series,
 )
@@ -90,6 +90,8 @@ class _Reader:
         wanted = {m.id for m in own} | {self.reference[m.coin].id for m in own if m.coin in self.reference}
         self.series = load_series(store, wanted, since_s=self.current - 86_400, until_s=self.current)
         self.warming_up = 0
+        self.ls = latest_ls_ratios(store)
+        self.liquidations = latest_liquidations_all(store)
 
     def _absent(self, key: MarketKey) -> MarketData:
         """A market not in the store: neutral when its venue's snapshot does not list it; lacking OI
@@ -189,7 +191,7 @@ class _Reader:
             if ref is None or ref.venue not in LS_VENUES:
                 return None, {"source": "none", "reason": f"{own.venue} publishes no long/short ratio"}
             market, source = ref, "proxy"
-        found = latest_ls_ratio(self.store, market.id)
+        found = self.ls.get(market.id)
         if found is None or not self._age_ok(found[0]):
             why = "no recent long/short ratio" if found is None else "long/short ratio is stale"
             return None, {"source": "none", "reason": f"{why} from {market.venue}"}
@@ -198,7 +200,7 @@ class _Reader:
 
     def _liquidations(self, own: MarketRow) -> tuple[dict[str, float] | None, FieldSource]:
         symbol = own.coinalyze_symbol
-        found = latest_liquidations(self.store, symbol) if symbol else None
+        found = self.liquidations.get(symbol) if symbol else None
         if found is None or not self._age_ok(found[0]):
             why = "no Coinalyze symbol" if not symbol else "no recent liquidations from Coinalyze"
             return None, {"source": "none", "reason": why}
