@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -87,3 +88,19 @@ def test_scan_auto_takes_a_snapshot_when_the_current_bucket_is_missing(
     # the second scan in the same bucket reads the store only
     assert cli.main(["scan", str(data_dir), "--derivatives", "auto", "--format", "json"]) in (0, 3)
     assert sum(len(f.log) for f in fakes.fakes.values()) == sent
+
+
+def test_derivatives_coinalyze_is_part_one(
+    cli_sim: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("QUANTPRO_DERIVATIVES", raising=False)  # the flag alone decides
+    monkeypatch.setenv("QUANTPRO_STORE_PATH", str(tmp_path / "never.sqlite"))
+    assert cli.main(["scan", str(data_dir), "--derivatives", "coinalyze", "--format", "json"]) == 0
+    feed = read_feed(data_dir / "master_feed.json")
+    assert feed["run"]["derivatives"]["mode"] == "coinalyze" and feed["run"]["units_spent"] > 0
+    assert not (tmp_path / "never.sqlite").exists()  # part one never opens the store
+    assert {s["oi_metadata"]["source"] for s in feed["signals"]} <= {"coinalyze", "proxy", "none"}
+
+
+def test_an_unknown_derivatives_mode_is_a_usage_error(data_dir: Path) -> None:
+    assert cli.main(["scan", str(data_dir), "--derivatives", "exchanges"]) == 2
