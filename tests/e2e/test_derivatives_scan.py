@@ -132,3 +132,28 @@ def test_every_venue_down_for_three_cycles_fails_the_run(
         reason = signal["oi_metadata"]["reason"]
         assert reason.startswith("stale: ") and signal["exchange"] in reason and "since" in reason
     # a Hyperliquid market may still be current: Coinalyze's history repairs it while its venue is down
+
+
+def test_a_store_locked_by_another_writer_degrades_not_fails(
+    fakes: RunningFakes, sim: Any, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock past the busy timeout: auto scans what the store holds."""
+    import sqlite3
+
+    import quantpro.store.db as db
+
+    settings = settings_for(fakes, sim, tmp_path)
+    run_snapshot(settings, tmp_path / "data", clock=clock)
+    clock.set(T0 + 900)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.2)  # the test does not wait 30 s
+    other = sqlite3.connect(settings.store_file(), timeout=0.2)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        outcome = scan(settings, tmp_path, clock)
+    finally:
+        other.rollback()
+        other.close()
+    assert outcome.exit_code == 0
+    assert all(s["oi_metadata"]["source"] in ("venue", "proxy") for s in outcome.feed["signals"])
+    reasons = {s["oi_metadata"]["reason"] or "" for s in outcome.feed["signals"]}
+    assert any("current bucket not observed yet" in r for r in reasons)

@@ -8,6 +8,7 @@ there, else takes one first (as ``quantpro snapshot``), then reads it.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,13 @@ def derivatives_source(
             fresh = has_current_snapshot(store, clock.now())
         if not fresh:
             log.info("no snapshot of the current 15-minute bucket in the store: taking one")
-            outcome = run_snapshot(settings, data_dir, clock=clock)
-            block = outcome.derivatives_block(mode)
+            try:
+                outcome = run_snapshot(settings, data_dir, clock=clock)
+            except sqlite3.OperationalError as exc:  # locked by another writer past the busy timeout
+                log.warning("the store %s is busy (%s): scanning what it holds", path, exc)
+                _from_store(path, block)
+            else:
+                block = outcome.derivatives_block(mode)
         else:
             _from_store(path, block)
     else:
