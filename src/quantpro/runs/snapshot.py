@@ -168,10 +168,15 @@ def _snapshot(client: VenueClient, order: list[str]) -> VenueSnapshot:
 
 
 def _binance_order(store: Store) -> list[str]:
-    """Binance's per-symbol OI, hot markets (24 h quote volume) first."""
-    markets = load_markets(store, Venue.BINANCE.value)
-    markets.sort(key=lambda m: -(m.quote_volume_24h or 0.0))
-    return [m.ccxt_symbol for m in markets]
+    """Binance's per-symbol OI, hot markets first: by the coin's largest 24 h quote volume on any venue
+    (Binance's own funding answer carries none)."""
+    everything = load_markets(store)
+    hot: dict[str, float] = {}
+    for m in everything:
+        hot[m.coin] = max(hot.get(m.coin, 0.0), m.quote_volume_24h or 0.0)
+    binance = [m for m in everything if m.venue == Venue.BINANCE.value and not m.delisted]
+    binance.sort(key=lambda m: -hot.get(m.coin, 0.0))
+    return [m.ccxt_symbol for m in binance]
 
 
 def _record(store: Store, snap: VenueSnapshot, max_lag_s: float) -> VenueOutcome:
