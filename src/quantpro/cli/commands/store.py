@@ -31,7 +31,11 @@ def status(data_dir: DataDirOption = None, cache_dir: CacheDirOption = None) -> 
     from quantpro.store.db import Store
     from quantpro.store.derivatives_read import store_status
 
-    with Store(_path(data_dir, cache_dir)) as store:
+    path = _path(data_dir, cache_dir)
+    if not path.is_file():  # a read-only question: nothing is created
+        typer.echo(f"no store at {path}: run `quantpro snapshot DATA_DIR` first")
+        return EXIT_OK
+    with Store(path) as store:
         report = store_status(store, now_s=SystemClock().now())
     typer.echo(f"store {report['path']}: {report['buckets']} buckets, {report['size_bytes']} bytes")
     for venue, row in report["venues"].items():
