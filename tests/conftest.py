@@ -43,6 +43,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     """No test sees the developer's settings, .env or quantpro.toml: each runs in its own directory."""
     for name in _QUANTPRO_ENV:
         monkeypatch.delenv(name, raising=False)
+    # part one's tests run part one; the §11 tests choose ``--derivatives`` themselves
+    monkeypatch.setenv("QUANTPRO_DERIVATIVES", "coinalyze")
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -103,6 +103,7 @@ class DataMetadata(TypedDict, total=False):
     reason: str | None  # why data is missing or degraded (None when complete)
     fetched_at: int | None  # ms, when the newest piece of this market's data was fetched
     degraded: bool  # mapped to a Coinalyze symbol, but a fetch failed
+    current_observed: bool  # §11: the current bucket is a real observation (else z is not valid)
 
 
 SourceName = Literal["venue", "coinalyze", "proxy", "none"]

@@ -100,6 +100,7 @@ def child_env(
         QUANTPRO_CACHE_DIR=str(cache_dir),
         QUANTPRO_RATE_LIMIT_CALLS=str(sim.simulator.config.calls),
         QUANTPRO_RATE_LIMIT_PERIOD=str(sim.simulator.config.period),
+        QUANTPRO_DERIVATIVES="coinalyze",  # part one's scans: no venue calls from a child process
         COLUMNS="160",
     )
     if key is not None:

@@ -139,7 +139,8 @@ def derivatives_component(data: MarketData | None, scan_time_ms: int) -> Derivat
     real = sum(1 for start, _ in buckets if start not in filled)
     values = np.array([value for _, value in buckets], dtype=np.float64)
     z = oi_z_score(values)
-    valid = z is not None and real >= OI_MIN_BUCKETS and z > Z_THRESHOLD
+    current = bool(meta.get("current_observed", True))  # §11: the current bucket must be real
+    valid = z is not None and real >= OI_MIN_BUCKETS and z > Z_THRESHOLD and current
     liq: dict[str, Any] = dict(data.get("liquidations") or {})
     source = _oi_source(data, status, degraded)
     return DerivativesComponent(

@@ -3,8 +3,9 @@
 ``scan --as-of TIME`` and the backtest both ask "what did the store hold at T?" through one seam,
 :class:`DerivativesAt` — ``(markets, T)`` → per-market :class:`~quantpro.models.MarketData` — so they
 cannot disagree about it. The default, :class:`NoDerivativesAt`, has no store: every market gets the
-neutral rule, said in its reason. The SQLite store of §11 plugs in here (its own ``DerivativesAt``);
-Coinalyze is never asked about the past.
+neutral rule, said in its reason. :class:`StoreDerivativesAt` reads the SQLite store of §11 as it
+was at T (only buckets observed by then, the newest ratio and funding by then, only markets listed by
+then); :func:`derivatives_at_for` picks it when a store exists. Coinalyze is never asked about the past.
 """
 
 from __future__ import annotations
@@ -13,17 +14,23 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from quantpro.clock import FakeClock
 from quantpro.errors import ConfigError
 from quantpro.models import MarketData, MarketKey, neutral_market_data
+from quantpro.settings import Settings
 from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
+from quantpro.sources.exchanges.source import ExchangeSource
 
 __all__ = [
     "NO_STORE_REASON",
     "AsOfSource",
     "DerivativesAt",
     "NoDerivativesAt",
+    "StoreDerivativesAt",
+    "derivatives_at_for",
     "derivatives_kind",
     "parse_as_of",
 ]
@@ -70,6 +77,27 @@ class NoDerivativesAt:
 
     def at(self, markets: Sequence[MarketKey], at_ms: int) -> dict[MarketKey, MarketData]:
         return {key: neutral_market_data(NO_STORE_REASON) for key in markets}
+
+
+class StoreDerivativesAt:
+    """The §11 store as it was at ``at_ms``: each market's data exactly as a live scan at that moment
+    would have read it (:class:`~quantpro.sources.exchanges.source.ExchangeSource` at a clock set to
+    T, which sees nothing observed after T)."""
+
+    name = "store"
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = Path(store_path)
+
+    def at(self, markets: Sequence[MarketKey], at_ms: int) -> dict[MarketKey, MarketData]:
+        source = ExchangeSource(self.store_path, clock=FakeClock(at_ms / 1000))
+        return source.fetch(markets).data
+
+
+def derivatives_at_for(settings: Settings, data_dir: Path) -> DerivativesAt:
+    """The store of ``data_dir`` when there is one (never created by a replay), else no derivatives."""
+    path = settings.store_file(Path(data_dir))
+    return StoreDerivativesAt(path) if path.is_file() else NoDerivativesAt()
 
 
 def derivatives_kind(data: MarketData) -> str:

@@ -234,8 +234,12 @@ def run_scan(
 
 def _run_summary(loaded: LoadResult, stats: SourceStats, duration_s: float) -> RunSummary:
     counts = dict(stats.oi_status)
+    status = run_status(stats.markets_needing_data, stats.degraded_markets)
+    coinalyze = (stats.derivatives or {}).get("coinalyze") or {}
+    if status == "ok" and coinalyze.get("status") in ("failed", "refused"):
+        status = "degraded"  # §11: Coinalyze down under auto/store degrades, OI and funding unaffected
     return RunSummary(
-        status=run_status(stats.markets_needing_data, stats.degraded_markets),
+        status=status,
         markets=len(loaded.markets),
         stale_markets=sum(1 for m in loaded.markets if m.stale),
         skipped_files=[{"file": s.file, "reason": s.reason} for s in loaded.skipped],

@@ -42,7 +42,7 @@ __all__ = ["SNAPSHOT_SKIPPED", "Watcher", "run_watch", "validate_request"]
 log = logging.getLogger(__name__)
 
 #: Why the snapshot phase is skipped when no snapshot is wired in.
-SNAPSHOT_SKIPPED = "derivatives taken by the scan"
+SNAPSHOT_SKIPPED = "no snapshot under this --derivatives mode"
 #: The longest single wait: the wall clock is looked at again after it (a suspended machine's
 #: monotonic sleep does not advance, so one long sleep would wake late).
 WAIT_STEP_S = 10.0

@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 from quantpro.alerts import Dispatcher
 from quantpro.clock import Clock
 from quantpro.download import DownloadRequest, download
+from quantpro.runs.derivatives_mode import derivatives_source
+from quantpro.runs.snapshot import run_snapshot
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource
 from quantpro.sources.coinalyze.source import CoinalyzeSource
@@ -30,11 +32,14 @@ __all__ = [
     "PhaseReport",
     "Phases",
     "SnapshotPhase",
+    "SnapshotSummary",
     "SourceFactory",
     "WatchRequest",
     "coinalyze_source",
     "default_phases",
     "real_download",
+    "store_source",
+    "venue_snapshot",
 ]
 
 Outcome = Literal["ok", "degraded", "failed", "skipped"]
@@ -167,14 +172,50 @@ def coinalyze_source(settings: Settings, data_dir: Path, clock: Clock) -> Deriva
     return CoinalyzeSource.for_scan(settings, cache_dir=settings.cache_path(data_dir), clock=clock)
 
 
-def default_phases(
-    request: WatchRequest, alerts: AlertPhase | None = None, snapshot: SnapshotPhase | None = None
-) -> Phases:
-    """The real phases: the download unless ``--no-download``, the snapshot when one is given (§11's
-    ``run_snapshot``; without it the phase is skipped), the Coinalyze source, the alerts given."""
+@dataclass(frozen=True, slots=True)
+class SnapshotSummary:
+    """What the watch's snapshot phase records of one §11 snapshot."""
+
+    status: str  # ok | degraded | failed
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def venue_snapshot(
+    settings: Settings, data_dir: Path, *, clock: Clock, exchanges: Any = None
+) -> SnapshotSummary:
+    """§11's snapshot (every perpetual's OI and funding into the store, repairs, the Coinalyze budget),
+    judged per venue: every venue failed → failed; any venue failed or degraded → degraded."""
+    outcome = run_snapshot(settings, data_dir, clock=clock, exchanges=exchanges)
+    failed = outcome.failed
+    troubled = [f"{name}: {v.error or v.status}" for name, v in outcome.venues.items() if v.status != "ok"]
+    status = "ok"
+    if troubled:
+        status = "failed" if len(failed) == len(outcome.venues) else "degraded"
+    text = (
+        f"{len(outcome.venues)} venues, {outcome.buckets_written} buckets written, "
+        f"{outcome.buckets_repaired} repaired"
+    )
+    return SnapshotSummary(status, text + (f"; {'; '.join(troubled)}" if troubled else ""))
+
+
+def store_source(settings: Settings, data_dir: Path, clock: Clock) -> DerivativesSource:
+    """The store the snapshot phase has just filled, read without a request (``--derivatives store``)."""
+    source = derivatives_source(settings, data_dir, clock=clock, mode="store")
+    assert source is not None  # only ``coinalyze`` has no store source
+    return source
+
+
+def default_phases(request: WatchRequest, settings: Settings, alerts: AlertPhase | None = None) -> Phases:
+    """The real phases: the download unless ``--no-download``; under ``--derivatives auto`` §11's
+    snapshot then the store, under ``store`` the store alone, under ``coinalyze`` part one's source;
+    the alerts given."""
+    mode = settings.derivatives
     return Phases(
         download=real_download if request.download else None,
-        snapshot=snapshot,
-        source=coinalyze_source,
+        snapshot=venue_snapshot if mode == "auto" else None,
+        source=coinalyze_source if mode == "coinalyze" else store_source,
         alerts=alerts,
     )

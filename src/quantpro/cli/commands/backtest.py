@@ -68,7 +68,7 @@ def backtest(
 
     from quantpro.cli.backtest_views import backtest_tables
     from quantpro.cli.console import stderr_console
-    from quantpro.runs.asof import parse_as_of
+    from quantpro.runs.asof import derivatives_at_for, parse_as_of
     from quantpro.runs.backtest.html import render_html
     from quantpro.runs.backtest.report import report_document, write_report
     from quantpro.runs.backtest.run import BacktestRequest, parse_duration, run_backtest
@@ -90,7 +90,7 @@ def backtest(
         htf=htf,
     )
     with stderr_console().status("Backtesting…"):
-        result = run_backtest(settings, request)
+        result = run_backtest(settings, request, derivatives=derivatives_at_for(settings, data_dir))
     document = report_document(result)
     path = output or data_dir / BACKTEST_JSON
     document["params"].update(output=str(path), html=None if html is None else str(html))

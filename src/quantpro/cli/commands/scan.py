@@ -56,6 +56,15 @@ def scan(
     top: TopOption = DEFAULT_TOP,
     min_score: MinScoreOption = 0.0,
     output_format: FormatOption = "table",
+    derivatives: Annotated[
+        str | None,
+        typer.Option(
+            "--derivatives",
+            help="Where OI and funding come from: `auto` (the store, after a snapshot when the current "
+            "15-minute bucket is missing), `store` (no network for derivatives) or `coinalyze` "
+            "(part one); default QUANTPRO_DERIVATIVES (auto).",
+        ),
+    ] = None,
 ) -> int:
     """Load every market in DATA_DIR, fetch its derivatives data, run the strategies, write the feed.
 
@@ -66,10 +75,21 @@ def scan(
     from quantpro.runs.asof import parse_as_of
 
     as_of_ms = None if as_of is None else parse_as_of(as_of)
-    settings = settings_for(cache_dir=cache_dir, allow_stale=True if allow_stale else None)
-    outcome = run_with_progress(
-        settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf, as_of_ms=as_of_ms
+    settings = settings_for(
+        cache_dir=cache_dir, allow_stale=True if allow_stale else None, derivatives=derivatives
     )
+    if as_of_ms is not None:  # the past: the store as it was then, never a request (§13)
+        outcome = run_with_progress(
+            settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf, as_of_ms=as_of_ms,
+            derivatives_at=store_derivatives_at(settings, data_dir),
+        )  # fmt: skip
+    else:
+        outcome = run_with_progress(
+            settings, data_dir, strategy=strategy, output=output, ltf=ltf, htf=htf,
+            source=exchange_source(settings, data_dir),
+        )  # fmt: skip
+        if settings.derivatives != "coinalyze":
+            note_hot_markets(settings, data_dir, outcome)
     show_summary(outcome, top=top, min_score=min_score, output_format=output_format)
     return outcome.exit_code
 
@@ -88,6 +108,29 @@ def show_summary(outcome: ScanOutcome, **options: Any) -> None:
             exc.strerror or exc,
             outcome.feed_path,
         )
+
+
+def store_derivatives_at(settings: Settings, data_dir: Path) -> Any:
+    """What the §11 store held at a past moment (the neutral rule where there is no store)."""
+    from quantpro.runs.asof import derivatives_at_for
+
+    return derivatives_at_for(settings, data_dir)
+
+
+def exchange_source(settings: Settings, data_dir: Path) -> Any:
+    """The §11 source for the settings' mode (None: Coinalyze, part one)."""
+    from quantpro.clock import SystemClock
+    from quantpro.runs.derivatives_mode import derivatives_source
+
+    return derivatives_source(settings, data_dir, clock=SystemClock())
+
+
+def note_hot_markets(settings: Settings, data_dir: Path, outcome: ScanOutcome) -> None:
+    """Tell the §11 planner which Coinalyze symbols this scan found hot (tier A)."""
+    from quantpro.clock import SystemClock
+    from quantpro.runs.derivatives_mode import note_scan
+
+    note_scan(settings, data_dir, outcome.signals, clock=SystemClock())
 
 
 def run_with_progress(settings: Settings, data_dir: Path, **options: Any) -> ScanOutcome:

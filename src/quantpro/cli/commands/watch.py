@@ -97,5 +97,5 @@ def watch(
     )
     validate_request(request)
     settings.api_key_value()  # the scan needs it: checked at start, exit 2
-    phases = default_phases(request, alerts=AlertsPhase.from_settings(settings))
+    phases = default_phases(request, settings, alerts=AlertsPhase.from_settings(settings))
     return run_watch(settings, request, phases, SystemClock())

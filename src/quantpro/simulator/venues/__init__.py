@@ -22,7 +22,7 @@ from quantpro.simulator.venues.mexc import FakeMEXC
 from quantpro.simulator.venues.okx import FakeOKX
 from quantpro.simulator.venues.running import FAKES, RunningFakes, start_venue_fakes
 from quantpro.simulator.venues.world import ALL, BOUNDARY_S, GRID_S, FakeMarket, VenueWorld, candle_at
-from quantpro.simulator.venues.worlds import BENCHMARK_COUNTS, DEFAULT_START_S, perp
+from quantpro.simulator.venues.worlds import BENCHMARK_COUNTS, DEFAULT_START_S, perp, world_for
 
 __all__ = [
     "ALL",
@@ -48,4 +48,5 @@ __all__ = [
     "candle_at",
     "perp",
     "start_venue_fakes",
+    "world_for",
 ]

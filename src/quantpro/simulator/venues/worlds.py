@@ -249,3 +249,18 @@ def benchmark_world(
             chosen[sized.venue_id] = replace(sized, size_changes=change)
         world[venue] = list(chosen.values())
     return VenueWorld(world)
+
+
+def world_for(markets: Iterable[tuple[str, str]]) -> VenueWorld:
+    """A world holding exactly these (venue, local SYMBOL) perpetuals, sized as each venue sizes its
+    contracts (the demo starts the fakes on its own sample universe); unknown venues are left out."""
+    by_venue: dict[str, list[FakeMarket]] = {}
+    for venue, local in markets:
+        if venue not in ALL:
+            continue
+        try:
+            base, quote = parse_local(venue, local)
+        except ValueError:
+            continue
+        by_venue.setdefault(venue, []).append(perp(venue, canonical(base), quote=quote, base=base))
+    return VenueWorld(by_venue)
