@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from quantpro.models import TIMEFRAME_MS
+from quantpro.feed.reading import FIRED_KEYS, distance_pct, fired
 from quantpro.runs.reasons import ReasonGroup, group_reasons
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 #: Where a strategy says how many closed bars ago its setup fired; none of them: the last closed bar.
-FIRED_KEYS = ("bars_since_break", "bars_since_signal", "bars_since_trigger", "bars_ago")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +76,6 @@ def _num(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _pct(entry: float | None, level: float | None) -> float | None:
-    if entry is None or level is None or entry == 0:
-        return None
-    return abs(level - entry) / abs(entry) * 100.0
-
-
-def _fired(signal: Mapping[str, Any], ltf: str) -> tuple[int | None, int | None]:
-    calculated = signal.get("calculated_at")
-    if not isinstance(calculated, int):
-        return None, None
-    details = signal.get("details") or {}
-    bars = next((details[k] for k in FIRED_KEYS if isinstance(details.get(k), int)), 0)
-    step = TIMEFRAME_MS.get(ltf)
-    if step is None:
-        return bars, calculated
-    return bars, calculated + step - bars * step  # calculated_at is the last closed bar's open
-
-
 def row_of(signal: Mapping[str, Any], *, reason: str | None = None) -> SignalRow:
     """The row of one feed signal (docs/design.md §8 names)."""
     meta = signal.get("meta") or {}
@@ -104,7 +85,7 @@ def row_of(signal: Mapping[str, Any], *, reason: str | None = None) -> SignalRow
     track = signal.get("track_record") or {}
     ltf = str(meta.get("ltfInterval") or "")
     entry, stop, target = (_num(signal.get(k)) for k in ("entry", "stop_loss", "take_profit"))
-    bars, fired_ms = _fired(signal, ltf)
+    bars, fired_ms = fired(signal, ltf)
     details = signal.get("details") or {}
     return SignalRow(
         score=_num(signal.get("score")) or 0.0,
@@ -118,8 +99,8 @@ def row_of(signal: Mapping[str, Any], *, reason: str | None = None) -> SignalRow
         entry=entry,
         stop=stop,
         target=target,
-        stop_pct=_pct(entry, stop),
-        target_pct=_pct(entry, target),
+        stop_pct=distance_pct(entry, stop),
+        target_pct=distance_pct(entry, target),
         rr=_num(signal.get("rr")),
         rr_net=_num(setup.get("rr_net")),
         fired_bars_ago=bars,

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from quantpro.clock import FakeClock
 from quantpro.errors import ConfigError
+from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.settings import Settings
 from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
@@ -123,20 +124,7 @@ class AsOfSource:
             data.setdefault(key, neutral_market_data(NO_STORE_REASON))
             kind = derivatives_kind(data[key])
             stats.oi_status[kind] = stats.oi_status.get(kind, 0) + 1
-        stats.derivatives = {
-            "mode": "store",
-            "venues": {},
-            "coinalyze": {
-                "status": "skipped",
-                "budget": None,
-                "planned": 0,
-                "spent": 0,
-                "short_by": 0,
-                "oldest_age_s": {},
-                "error": None,
-            },
-            "store": {"buckets_written": 0, "buckets_repaired": 0, "warming_up_markets": 0},
-        }
+        stats.derivatives = default_derivatives_block("store")
         return SourceResult(data, stats)
 
     def close(self) -> None:

@@ -12,12 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from quantpro.models import TIMEFRAME_MS
+from quantpro.feed.reading import distance_pct, fired
 
 __all__ = ["SORTS", "RowQuery", "row_of", "select"]
 
 #: Where a strategy says how many closed bars ago its setup fired (the CLI's table reads the same keys).
-FIRED_KEYS = ("bars_since_break", "bars_since_signal", "bars_since_trigger", "bars_ago")
 
 #: ``sort=`` values: best first for score and rr, youngest first for age; ``-`` in front reverses.
 SORTS = ("score", "rr", "age")
@@ -27,25 +26,6 @@ def _num(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def _pct(entry: float | None, level: float | None) -> float | None:
-    if entry is None or level is None or entry == 0:
-        return None
-    return round(abs(level - entry) / abs(entry) * 100.0, 4)
-
-
-def _fired(signal: Mapping[str, Any], ltf: str) -> tuple[int | None, int | None]:
-    """Bars since the setup fired, and the close (ms) of that bar."""
-    calculated = signal.get("calculated_at")
-    if not isinstance(calculated, int):
-        return None, None
-    details = signal.get("details") or {}
-    bars = next((details[k] for k in FIRED_KEYS if isinstance(details.get(k), int)), 0)
-    step = TIMEFRAME_MS.get(ltf)
-    if step is None:
-        return bars, calculated
-    return bars, calculated + step - bars * step  # calculated_at is the last closed bar's open
 
 
 def _track(signal: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -68,7 +48,7 @@ def row_of(signal: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
     setup = signal.get("setup") or {}
     ltf = str(meta.get("ltfInterval") or "")
     entry, stop, target = (_num(signal.get(k)) for k in ("entry", "stop_loss", "take_profit"))
-    bars, fired_ms = _fired(signal, ltf)
+    bars, fired_ms = fired(signal, ltf)
     details = signal.get("details") or {}
     return {
         "exchange": str(signal.get("exchange") or ""),
@@ -82,8 +62,8 @@ def row_of(signal: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
         "entry": entry,
         "stop": stop,
         "target": target,
-        "stop_pct": _pct(entry, stop),
-        "target_pct": _pct(entry, target),
+        "stop_pct": _rounded(distance_pct(entry, stop)),
+        "target_pct": _rounded(distance_pct(entry, target)),
         "rr": _num(signal.get("rr")),
         "rr_net": _num(setup.get("rr_net")),
         "timeframe": ltf,
@@ -159,3 +139,7 @@ def select(rows: Iterable[Mapping[str, Any]], query: RowQuery) -> list[Mapping[s
     kept = [(i, r) for i, r in enumerate(rows) if query.keeps(r)]
     kept.sort(key=_sort_key(field, descending))
     return [row for _, row in kept]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
