@@ -26,6 +26,7 @@ def test_demo_runs_and_writes_a_valid_feed(
     feed_path = directory / "master_feed.json"
     out = capsys.readouterr().out
     assert f"Feed: {feed_path}" in out and "Top signals" in out
+    assert "Derivatives (auto: venues, store, Coinalyze): resolved=" in out  # not "Coinalyze:" under §11
     feed = read_feed(feed_path)
     validate(feed_validator, feed)
     assert feed["run"]["markets"] == 12 and feed["run"]["status"] == "ok"

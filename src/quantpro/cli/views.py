@@ -179,12 +179,21 @@ def render_summary(outcome: ScanOutcome, console: Console) -> None:
         f"Feed: {outcome.feed_path}  status={run.status}  markets={run.markets}  "
         f"signals={len(outcome.signals)}  skipped={len(run.skipped_files)}  stale={run.stale_markets}"
     )
+    mode = _derivatives_mode(outcome)
+    label = "Coinalyze" if mode in (None, "coinalyze") else f"Derivatives ({mode}: venues, store, Coinalyze)"
     console.print(
-        f"Coinalyze: resolved={run.oi_status['resolved']} aggregated={run.oi_status['aggregated']} "
+        f"{label}: resolved={run.oi_status['resolved']} aggregated={run.oi_status['aggregated']} "
         f"neutral={run.oi_status['neutral']} degraded={run.degraded_markets}  "
         f"units spent={run.units_spent} (minimum {run.units_minimum})  requests={run.requests}  "
         f"429s={run.http_429}  retries={run.retries}  took {format_duration(run.duration_s)}"
     )
+
+
+def _derivatives_mode(outcome: ScanOutcome) -> str | None:
+    """The feed's ``run.derivatives.mode`` (§11), when the feed has one."""
+    feed = outcome.feed if isinstance(outcome.feed, Mapping) else {}
+    block = (feed.get("run") or {}).get("derivatives")
+    return block.get("mode") if isinstance(block, Mapping) else None
 
 
 def render_outcome(
