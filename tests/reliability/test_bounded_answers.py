@@ -61,7 +61,9 @@ def test_a_gzip_bomb_is_capped_and_memory_stays_bounded(
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     peak_mib = usage.ru_maxrss / 1024
-    assert peak_mib < 400, f"peak RSS {peak_mib:.0f} MiB"
+    # docs/design.md §10's bound (part one took 2.1 GiB here); ~235 MiB alone, up to ~510 MiB seen under
+    # a loaded CI machine, where the collector runs later between the four attempts
+    assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"
     assert child.returncode == 3, stderr  # every market lacked funding: failed, but the feed is written
     assert "exceeds 64 MiB" in stderr
     assert "Traceback" not in stderr

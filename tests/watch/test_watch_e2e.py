@@ -45,6 +45,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
             "QUANTPRO_ALERT_URLS": receiver.apprise_url(f"hook/{ALERT_TOKEN}"),
             "QUANTPRO_ALERT_MIN_SCORE": "0",
             "QUANTPRO_ALLOW_STALE": "1",
+            "QUANTPRO_DERIVATIVES": "coinalyze",  # part one's source: only the two venues faked here
         }
         yield {"env": env, "receiver": receiver, "dir": tmp_path / "data", "cwd": tmp_path}
 
