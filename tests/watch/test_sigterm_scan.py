@@ -25,7 +25,8 @@ def test_sigterm_while_a_scan_waits_for_quota(tmp_path: Path) -> None:
     generate_demo_universe(data_dir, 8, now_ms=now_ms(SystemClock()))
     with start_simulator(SimulatorConfig(calls=3, period=60.0, api_keys=frozenset({KEY}))) as sim:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QUANTPRO_", "COINALYZE_"))}
-        env |= {"COINALYZE_API_KEY": KEY, "COINALYZE_BASE_URL": sim.base_url, "QUANTPRO_DERIVATIVES": "coinalyze",
+        env |= {"COINALYZE_API_KEY": KEY, "COINALYZE_BASE_URL": sim.base_url,
+                "QUANTPRO_DERIVATIVES": "coinalyze",  # part one's source: no venue is faked here
                 "QUANTPRO_RATE_LIMIT_CALLS": "3", "QUANTPRO_RATE_LIMIT_PERIOD": "60"}  # fmt: skip
         proc = subprocess.Popen(
             [sys.executable, "-m", "quantpro", "scan", str(data_dir)], env=env, cwd=tmp_path,
