@@ -218,6 +218,9 @@ def store_source(settings: Settings, data_dir: Path, clock: Clock) -> Derivative
     """The store the snapshot phase has just filled, read without a request (``--derivatives store``)."""
     source = derivatives_source(settings, data_dir, clock=clock, mode="store")
     assert source is not None  # only ``coinalyze`` has no store source
+    block = getattr(source, "block", None)
+    if isinstance(block, dict):  # the feed names the mode the watch runs under (auto: snapshot, then this)
+        block["mode"] = settings.derivatives
     return source
 
 
