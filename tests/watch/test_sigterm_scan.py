@@ -26,8 +26,8 @@ def test_sigterm_while_a_scan_waits_for_quota(tmp_path: Path) -> None:
     with start_simulator(SimulatorConfig(calls=3, period=60.0, api_keys=frozenset({KEY}))) as sim:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QUANTPRO_", "COINALYZE_"))}
         env |= {"COINALYZE_API_KEY": KEY, "COINALYZE_BASE_URL": sim.base_url,
-                "QUANTPRO_DERIVATIVES": "coinalyze",  # part one's source: no venue is faked here
-                "QUANTPRO_RATE_LIMIT_CALLS": "3", "QUANTPRO_RATE_LIMIT_PERIOD": "60"}  # fmt: skip
+                "QUANTPRO_RATE_LIMIT_CALLS": "3", "QUANTPRO_RATE_LIMIT_PERIOD": "60",
+                "QUANTPRO_DERIVATIVES": "coinalyze"}  # part one: never the real venues  # fmt: skip
         proc = subprocess.Popen(
             [sys.executable, "-m", "quantpro", "scan", str(data_dir)], env=env, cwd=tmp_path,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

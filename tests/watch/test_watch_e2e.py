@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,9 +46,9 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
             "QUANTPRO_ALERT_URLS": receiver.apprise_url(f"hook/{ALERT_TOKEN}"),
             "QUANTPRO_ALERT_MIN_SCORE": "0",
             "QUANTPRO_ALLOW_STALE": "1",
-            "QUANTPRO_DERIVATIVES": "coinalyze",  # part one's source: only the two venues faked here
+            "QUANTPRO_DERIVATIVES": "coinalyze",  # part one's source; the auto test below says auto
         }
-        yield {"env": env, "receiver": receiver, "dir": tmp_path / "data", "cwd": tmp_path}
+        yield {"env": env, "receiver": receiver, "dir": tmp_path / "data", "cwd": tmp_path, "fakes": fakes}
 
 
 def _watch_args(data_dir: Path, *extra: str) -> list[str]:
@@ -121,3 +122,56 @@ def test_sigterm_on_a_running_watcher_exits_0_and_sigint_130(world: dict[str, An
         assert status["state"] == "stopped" and signal.Signals(signum).name in status["stop_reason"]
         assert not (data_dir / "watch.lock").exists()
         assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_auto_snapshots_the_venues_asked_and_scans_only_their_markets(world: dict[str, Any]) -> None:
+    """--derivatives auto with the real phases: the snapshot phase fills the store from BYBIT only
+    (OKX's fake is never asked), the scan covers the two BYBIT markets the download chose (not the
+    other venues' files already in DATA_DIR), their OI comes from the venue, tier A is noted."""
+    from quantpro.clock import SystemClock, now_ms
+    from quantpro.demo.universe import generate_demo_universe
+
+    data_dir: Path = world["dir"]
+    generate_demo_universe(data_dir, 7, now_ms=now_ms(SystemClock()))  # one market on each venue
+    others = {p.name.split("_", 1)[0] for p in data_dir.glob("*_15m.json")} - {"BYBIT"}
+    env = world["env"] | {"QUANTPRO_DERIVATIVES": "auto", "QUANTPRO_SNAPSHOT_MAX_LAG_S": "899"}
+    args = [sys.executable, "-m", "quantpro", "watch", str(data_dir), "--every", "5s", "--delay", "0.5s",
+            "--exchange", "BYBIT", "--top", "2", "--cycles", "2"]  # fmt: skip
+    done = subprocess.run(
+        args, env=env, cwd=world["cwd"], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    status = orjson.loads((data_dir / "watch_status.json").read_bytes())
+    assert status["cycle"] == 2 and status["state"] == "stopped"
+    assert status["phases"]["snapshot"]["status"] == "ok", status["phases"]["snapshot"]
+    assert status["phases"]["snapshot"]["note"].startswith("1 venues"), status["phases"]["snapshot"]
+    for phase in ("download", "scan", "feed", "history"):
+        assert status["phases"][phase]["status"] in ("ok", "degraded"), (phase, status["phases"][phase])
+    assert world["fakes"]["OKX"].log == [] and world["fakes"]["BYBIT"].log
+
+    feed = orjson.loads((data_dir / "master_feed.json").read_bytes())
+    assert others == {"BINANCE", "OKX", "BITGET", "MEXC", "KUCOIN", "HYPERLIQUID"}
+    assert {s["exchange"] for s in feed["signals"]} == {"BYBIT"} and feed["run"]["markets"] == 2
+    assert feed["run"]["derivatives"]["mode"] == "auto"
+    sources = {s["oi_metadata"]["source"] for s in feed["signals"]}
+    assert sources <= {"venue", "proxy"} and sources, sources
+
+    db = sqlite3.connect(data_dir / "quantpro.sqlite")
+    try:
+        buckets = db.execute("SELECT COUNT(*) FROM oi_bucket").fetchone()[0]
+        tier_a = {row[0] for row in db.execute("SELECT coinalyze_symbol FROM tier_hint")}
+    finally:
+        db.close()
+    assert buckets >= 1
+    hot = {
+        s["oi_metadata"]["coinalyze_symbol"]
+        for s in feed["signals"]
+        if s["oi_metadata"].get("coinalyze_symbol")
+        and (s["action"] != "WAIT" or s["score"] >= 60 or (s["oi_metadata"].get("z_score") or 0) >= 1.0)
+    }
+    assert hot <= tier_a, (hot, tier_a)
+    with HistoryStore.open(data_dir / "quantpro.sqlite") as history:
+        runs = history.runs_since(str(data_dir.resolve()), 0)
+    assert [r.origin for r in runs] == ["watch"] * 2
+    assert KEY not in done.stdout + done.stderr

@@ -28,6 +28,7 @@ from quantpro.runs.scan import Scan, ScanOutcome, ScanRequest
 from quantpro.runs.schedule import MIN_EVERY_S, missed_slots, next_slot
 from quantpro.runs.watch_lock import WatchLock
 from quantpro.runs.watch_phases import AlertRequest, PhaseReport, Phases, WatchRequest
+from quantpro.runs.watch_scope import scope_loaded
 from quantpro.runs.watch_signals import StopGate, Stopped
 from quantpro.runs.watch_status import PhaseState, WatchStatus
 from quantpro.secrets import redact
@@ -80,6 +81,8 @@ class Watcher:
         self.gate = StopGate()
         self.status = WatchStatus(request.data_dir, int(clock.now() * 1000), request.every_s, request.delay_s)
         self.cycles_run = 0
+        #: Under ``--top``: each venue's markets as its last successful download chose them.
+        self.chosen: dict[str, tuple[str, ...]] = {}
         #: Called after every cycle (tests sample memory and open files here).
         self.after_cycle: Callable[[int], None] | None = None
 
@@ -267,7 +270,9 @@ class Watcher:
     def _download(self) -> PhaseReport:
         if self.phases.download is None:
             return PhaseReport("skipped", "--no-download")
-        return self.phases.download(self.request, self.settings, self.clock)
+        report = self.phases.download(self.request, self.settings, self.clock)
+        self.chosen.update(report.chosen or {})
+        return report
 
     def _snapshot(self) -> PhaseReport:
         if self.phases.snapshot is None:
@@ -290,16 +295,29 @@ class Watcher:
         scan = Scan(self.settings, ScanRequest(request.data_dir, request.strategy, None, request.ltf,
                                                request.htf), self.clock)  # fmt: skip
         scan.history, scan.record_history, scan.origin = cycle.history, False, "watch"
-        loaded = scan.load()
+        loaded = scope_loaded(scan.load(), exchanges=request.exchanges, symbols=request.symbols,
+                              top=request.top, chosen=self.chosen)  # fmt: skip
         with closing(factory(self.settings, request.data_dir, self.clock)) as source:
             derivatives = scan.fetch(loaded, source, None)
         signals = scan.analyse(loaded.markets, derivatives.data)
+        self._note_scan(signals)
         cycle.scan, cycle.loaded, cycle.stats, cycle.signals = scan, loaded, derivatives.stats, signals
         stats = derivatives.stats
         note = f"{len(loaded.markets)} markets, {len(signals)} signals, {stats.units_spent} units"
         if stats.degraded_markets:
             return PhaseReport("degraded", note, f"{stats.degraded_markets} markets without derivatives data")
         return PhaseReport("ok", note)
+
+    def _note_scan(self, signals: list[Signal]) -> None:
+        """Tier A for the §11 planner from this scan; a failure is a warning (the scan stands)."""
+        if self.phases.note_scan is None:
+            return
+        try:
+            hot = self.phases.note_scan(self.settings, self.request.data_dir, signals, clock=self.clock)
+        except Exception as exc:
+            self._warn(f"cycle {self.status.cycle}: tier A not noted for the planner: {redact(str(exc))}")
+        else:
+            log.info("cycle %d: %d Coinalyze symbol(s) tier A for the planner", self.status.cycle, hot)
 
     def _feed(self, cycle: _Cycle) -> PhaseReport:
         assert cycle.scan is not None and cycle.loaded is not None and cycle.stats is not None

@@ -8,7 +8,7 @@ fails, a phase that overruns, a snapshot that records its call).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from quantpro.alerts import Dispatcher
 from quantpro.clock import Clock
 from quantpro.download import DownloadRequest, download
-from quantpro.runs.derivatives_mode import derivatives_source
+from quantpro.runs.derivatives_mode import derivatives_source, note_scan
 from quantpro.runs.snapshot import run_snapshot
 from quantpro.settings import Settings
 from quantpro.sources.base import DerivativesSource
@@ -29,6 +29,7 @@ __all__ = [
     "AlertRequest",
     "AlertsPhase",
     "DownloadPhase",
+    "NoteScan",
     "PhaseReport",
     "Phases",
     "SnapshotPhase",
@@ -54,6 +55,9 @@ class PhaseReport:
     error: str | None = None
     #: The alert phase's per-channel states, for the status file (names, never URLs).
     channels: tuple[dict[str, Any], ...] = ()
+    #: The download phase under ``--top``: each venue downloaded → the local symbols it chose (the scan
+    #: covers those, docs/decisions.md §14).
+    chosen: Mapping[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ class AlertRequest:
 DownloadPhase = Callable[[WatchRequest, Settings, Clock], PhaseReport]
 SourceFactory = Callable[[Settings, Path, Clock], DerivativesSource]
 AlertPhase = Callable[[AlertRequest], PhaseReport]
+#: ``quantpro.runs.derivatives_mode.note_scan``: tier A for the §11 planner after the scan.
+NoteScan = Callable[..., int]
 
 
 class SnapshotPhase(Protocol):
@@ -104,6 +110,8 @@ class Phases:
     snapshot: SnapshotPhase | None = None
     source: SourceFactory | None = None
     alerts: AlertPhase | None = None
+    #: Called after the scan under ``auto`` and ``store`` (a failure is a warning, never a failed phase).
+    note_scan: NoteScan | None = None
     #: Test hook: called with each phase's name as it starts (a test sends a signal from here).
     on_phase: Callable[[str], None] | None = field(default=None, repr=False)
 
@@ -160,11 +168,16 @@ def real_download(request: WatchRequest, settings: Settings, clock: Clock) -> Ph
     problems = [f"{v.venue}: {v.error}" for v in failed]
     problems += [f"{v.venue}: {len(v.failures)} file(s) failed" for v in report.venues if v.failures]
     note = f"{files} files written, {added} candles added"
+    chosen = None
+    if request.top is not None:
+        chosen = {
+            v.venue.value: tuple(i.symbol for i in v.instruments) for v in report.venues if not v.failed
+        }
     if report.all_failed:
         return PhaseReport("failed", note, "; ".join(problems))
     if problems:
-        return PhaseReport("degraded", note, "; ".join(problems))
-    return PhaseReport("ok", note)
+        return PhaseReport("degraded", note, "; ".join(problems), chosen=chosen)
+    return PhaseReport("ok", note, chosen=chosen)
 
 
 def coinalyze_source(settings: Settings, data_dir: Path, clock: Clock) -> DerivativesSource:
@@ -205,17 +218,21 @@ def store_source(settings: Settings, data_dir: Path, clock: Clock) -> Derivative
     """The store the snapshot phase has just filled, read without a request (``--derivatives store``)."""
     source = derivatives_source(settings, data_dir, clock=clock, mode="store")
     assert source is not None  # only ``coinalyze`` has no store source
+    block = getattr(source, "block", None)
+    if isinstance(block, dict):  # the feed names the mode the watch runs under (auto: snapshot, then this)
+        block["mode"] = settings.derivatives
     return source
 
 
 def default_phases(request: WatchRequest, settings: Settings, alerts: AlertPhase | None = None) -> Phases:
     """The real phases: the download unless ``--no-download``; under ``--derivatives auto`` §11's
     snapshot then the store, under ``store`` the store alone, under ``coinalyze`` part one's source;
-    the alerts given."""
+    tier A noted for the planner after each scan unless ``coinalyze``; the alerts given."""
     mode = settings.derivatives
     return Phases(
         download=real_download if request.download else None,
         snapshot=venue_snapshot if mode == "auto" else None,
         source=coinalyze_source if mode == "coinalyze" else store_source,
         alerts=alerts,
+        note_scan=None if mode == "coinalyze" else note_scan,
     )

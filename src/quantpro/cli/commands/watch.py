@@ -43,14 +43,21 @@ def watch(
     top: Annotated[
         int | None,
         typer.Option(
-            "--top", min=1, help="Download only the N largest markets of each venue by 24 h volume."
+            "--top",
+            min=1,
+            help="Download and scan only the N largest markets of each venue by 24 h volume.",
         ),
     ] = None,
     symbols: Annotated[
-        str | None, typer.Option("--symbols", help="Download only these comma-separated local symbols.")
+        str | None,
+        typer.Option("--symbols", help="Download and scan only these comma-separated local symbols."),
     ] = None,
     exchange: Annotated[
-        str, typer.Option("--exchange", help="Comma-separated venues to download from.")
+        str,
+        typer.Option(
+            "--exchange",
+            help="Comma-separated venues: downloaded, snapshotted, scanned and alerted on; no other.",
+        ),
     ] = _ALL_VENUES,
     strategy: Annotated[
         str, typer.Option("--strategy", help="`all` or a comma-separated list of strategy names.")
