@@ -3,16 +3,22 @@ same data at T, and the report counts the cuts by the kind of data they had."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pytest
+
 from quantpro.clock import FakeClock
+from quantpro.demo.universe import generate_demo_universe
 from quantpro.models import MarketData, MarketKey, neutral_market_data
+from quantpro.runs.asof import StoreDerivativesAt, derivatives_at_for
 from quantpro.runs.backtest.engine import results_at
 from quantpro.runs.backtest.run import BacktestRequest, parse_duration, run_backtest
 from quantpro.runs.backtest.views import MarketSeries
 from quantpro.runs.scan import run_scan
-from quantpro.settings import Settings
+from quantpro.runs.snapshot import run_snapshot
+from quantpro.settings import Settings, load_settings
+from quantpro.simulator.venues import DEFAULT_START_S, start_venue_fakes
 from quantpro.store.markets import discover_markets, load_market
 from quantpro.strategies import PlanRules, get_strategies
 
@@ -68,3 +74,70 @@ def test_the_report_counts_cuts_by_kind(demo_dir: Path) -> None:
     kinds = result.summary["derivatives"]
     assert kinds["resolved"] > 0 and kinds["neutral"] > 0
     assert sum(kinds.values()) == result.summary["cuts"]["market_cuts"]
+
+
+STORED_CYCLES = 30
+STORE_START_MS = int(DEFAULT_START_S * 1000)
+STORE_END_MS = STORE_START_MS + STORED_CYCLES * BUCKET_S * 1000
+
+
+@pytest.fixture(scope="module")
+def stored_period(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Path]]:
+    """A §11 store of 30 snapshot cycles of the venue fakes (20 s after each boundary), and demo
+    candle files of the same markets ending with the period."""
+    root = tmp_path_factory.mktemp("stored-period")
+    data_dir = root / "candles"
+    data_dir.mkdir()
+    generate_demo_universe(data_dir, 12, now_ms=STORE_END_MS, seed=3)
+    clock = FakeClock(DEFAULT_START_S + 20)
+    with start_venue_fakes(clock) as fakes:
+        settings = load_settings(exchange_urls=fakes.urls, store_path=root / "store.sqlite")
+        for k in range(STORED_CYCLES):
+            clock.set(DEFAULT_START_S + k * BUCKET_S + 20)
+            run_snapshot(settings, data_dir, clock=clock)
+        yield settings, data_dir
+
+
+def test_a_backtest_over_a_stored_period_uses_the_store(stored_period: tuple[Settings, Path]) -> None:
+    settings, data_dir = stored_period
+    store = derivatives_at_for(settings, data_dir)
+    assert isinstance(store, StoreDerivativesAt)
+    request = BacktestRequest(data_dir, workers=2, from_ms=STORE_START_MS, to_ms=STORE_END_MS)
+    result = run_backtest(settings, request, derivatives=store)
+    kinds = result.summary["derivatives"]
+    assert kinds.get("resolved", 0) > kinds.get("neutral", 0) > 0  # a market no venue lists stays neutral
+    assert sum(kinds.values()) == result.summary["cuts"]["market_cuts"]
+
+
+def test_scan_as_of_equals_the_backtest_with_the_store(
+    stored_period: tuple[Settings, Path], tmp_path: Path
+) -> None:
+    settings, data_dir = stored_period
+    at = STORE_START_MS + 20 * BUCKET_S * 1000 + 300_000  # mid-bucket: the boundary's snapshot is known
+    outcome = run_scan(
+        settings,
+        data_dir,
+        output=tmp_path / "f.json",
+        as_of_ms=at,
+        clock=FakeClock(),
+        derivatives_at=derivatives_at_for(settings, data_dir),
+    )
+    assert outcome.run.oi_status.get("resolved", 0) > 0
+    scanned = {(s["exchange"], s["symbol"], s["strategy_name"]): s for s in outcome.signals}
+    backtest_store = StoreDerivativesAt(settings.store_file(data_dir))
+    files, _ = discover_markets(data_dir)
+    rules = PlanRules.from_settings(settings)
+    compared = real_oi = 0
+    for f in files:
+        m = load_market(f, now_ms=2**62)
+        series = MarketSeries(m.key, m.ltf_all, m.htf_all, "4h")
+        known = backtest_store.at([m.key], at)[m.key]
+        real_oi += 1 if len(known["oi_history"]) > 14 and known.get("funding_rate") is not None else 0
+        for strategy, result in results_at(series, at, get_strategies(), rules, backtest_store) or []:
+            signal = scanned[(m.key.exchange, m.key.symbol, strategy.name)]
+            assert signal["score"] == result.score
+            assert signal["observability"]["score_composition"] == result.score_composition
+            compared += 1
+    assert backtest_store._preload is not None  # the backtest's side read its preload
+    assert compared == len(scanned) > 0
+    assert real_oi >= len(files) // 2  # the store's OI series and funding, not the neutral rule

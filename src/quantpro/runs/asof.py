@@ -15,15 +15,19 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from quantpro.clock import FakeClock
+from quantpro.clock import Clock, FakeClock, SystemClock, now_ms
 from quantpro.errors import ConfigError
 from quantpro.feed.build import default_derivatives_block
 from quantpro.models import MarketData, MarketKey, neutral_market_data
 from quantpro.settings import Settings
 from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
-from quantpro.sources.exchanges.source import ExchangeSource
+from quantpro.sources.exchanges.reads import PreloadedReads
+from quantpro.sources.exchanges.source import ExchangeSource, read_at
+from quantpro.store.db import Store
+from quantpro.store.derivatives import MarketRow
+from quantpro.store.derivatives_read import load_markets
 
 __all__ = [
     "NO_STORE_REASON",
@@ -37,6 +41,8 @@ __all__ = [
 ]
 
 NO_STORE_REASON = "as-of replay: no derivatives store, neutral rule"
+#: At most this many markets per ``at`` are read from a preload (the backtest asks one per cut).
+PRELOAD_MAX_KEYS = 8
 _DIGITS = re.compile(r"^\d{10,}$")
 
 
@@ -83,16 +89,49 @@ class NoDerivativesAt:
 class StoreDerivativesAt:
     """The §11 store as it was at ``at_ms``: each market's data exactly as a live scan at that moment
     would have read it (:class:`~quantpro.sources.exchanges.source.ExchangeSource` at a clock set to
-    T, which sees nothing observed after T)."""
+    T, which sees nothing observed after T).
+
+    A few markets (the backtest asks one per cut) are answered from a preload of their rows, made
+    once per set of markets and process and read in memory at each T by the same reader; many
+    markets at once (``scan --as-of``), or a moment after the preload was made, read SQLite."""
 
     name = "store"
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(
+        self, store_path: Path, *, preload_max_keys: int = PRELOAD_MAX_KEYS, clock: Clock | None = None
+    ) -> None:
         self.store_path = Path(store_path)
+        self.preload_max_keys = preload_max_keys
+        self.clock: Clock = clock or SystemClock()
+        self._markets: list[MarketRow] | None = None
+        self._preload: tuple[frozenset[tuple[str, str]], int, PreloadedReads] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled to a worker without its preload: each process loads its own."""
+        return {**self.__dict__, "_markets": None, "_preload": None}
 
     def at(self, markets: Sequence[MarketKey], at_ms: int) -> dict[MarketKey, MarketData]:
-        source = ExchangeSource(self.store_path, clock=FakeClock(at_ms / 1000))
-        return source.fetch(markets).data
+        reads = self._preloaded(markets, at_ms) if len(markets) <= self.preload_max_keys else None
+        if reads is None:
+            source = ExchangeSource(self.store_path, clock=FakeClock(at_ms / 1000))
+            return source.fetch(markets).data
+        return read_at(reads, at_ms, markets)[0]
+
+    def _preloaded(self, markets: Sequence[MarketKey], at_ms: int) -> PreloadedReads | None:
+        """The preload of these markets, made now if needed; None when ``at_ms`` is not before it
+        (the store may still learn what was observed by then)."""
+        asked = frozenset((k.exchange.upper(), k.symbol) for k in markets)
+        if self._preload is not None and self._preload[0] == asked and at_ms < self._preload[1]:
+            return self._preload[2]
+        loaded_ms = now_ms(self.clock) - 1
+        if at_ms >= loaded_ms:
+            return None
+        with Store(self.store_path) as store:
+            if self._markets is None:
+                self._markets = load_markets(store)
+            reads = PreloadedReads(store, asked, all_markets=self._markets)
+        self._preload = (asked, loaded_ms, reads)
+        return reads
 
 
 def derivatives_at_for(settings: Settings, data_dir: Path) -> DerivativesAt:

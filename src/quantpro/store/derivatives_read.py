@@ -109,11 +109,15 @@ def last_ok_ms(store: Store, kind: str, venue: str) -> int | None:
     return int(row[0]) if row is not None and row[0] is not None else None
 
 
-def bucket_counts(store: Store, *, since_s: int, until_s: int | None = None) -> dict[int, int]:
-    """Buckets per market with ``since_s ≤ bucket_end ≤ until_s`` (default: no upper limit)."""
+def bucket_counts(
+    store: Store, *, since_s: int, until_s: int | None = None, observed_by_ms: int | None = None
+) -> dict[int, int]:
+    """Buckets per market with ``since_s ≤ bucket_end ≤ until_s`` (default: no upper limit) observed
+    by ``observed_by_ms`` (default: any)."""
     rows = store.conn.execute(
-        "SELECT market, COUNT(*) FROM oi_bucket WHERE bucket_end BETWEEN ? AND ? GROUP BY market",
-        (since_s, _until(until_s)),
+        "SELECT market, COUNT(*) FROM oi_bucket WHERE bucket_end BETWEEN ? AND ? "
+        "AND bucket_end * 1000 + COALESCE(lag_ms, 0) <= ? GROUP BY market",
+        (since_s, _until(until_s), _until(observed_by_ms)),
     )
     return {int(m): int(n) for m, n in rows}
 

@@ -3,10 +3,11 @@ a live scan at that moment read, whatever the store learned afterwards."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from pathlib import Path
 
 from quantpro.clock import FakeClock
-from quantpro.models import MarketKey
+from quantpro.models import MarketData, MarketKey
 from quantpro.runs.asof import NoDerivativesAt, StoreDerivativesAt, derivatives_at_for
 from quantpro.runs.snapshot import run_snapshot
 from quantpro.settings import Settings
@@ -63,3 +64,56 @@ def test_a_replay_without_a_store_takes_the_neutral_rule_and_creates_none(
 ) -> None:
     assert isinstance(derivatives_at_for(settings, data_dir), NoDerivativesAt)
     assert not settings.store_file(data_dir).exists()
+
+
+def _without_funding_as_of(data: MarketData) -> tuple[MarketData, int | None]:
+    """The data with the funding rate's as-of taken out (a replay says its bucket's boundary)."""
+    copy = deepcopy(data)
+    funding = copy.get("provenance", {}).get("funding_rate", {})
+    return copy, funding.pop("as_of", None)  # type: ignore[misc]
+
+
+def test_the_preload_at_many_t_is_what_live_scans_at_those_t_read(
+    settings: Settings, data_dir: Path, clock: FakeClock, world: VenueWorld
+) -> None:
+    keys = [MarketKey(v.value, m.expected_local) for v in Venue for m in world.perpetuals(v.value, T0)]
+    keys.append(MarketKey("BINANCE", "NOSUCHUSDT"))  # absent from every snapshot
+    live: dict[int, dict[MarketKey, MarketData]] = {}
+    for k in range(30):
+        boundary = T0 - 20 + k * BOUNDARY
+        for offset in (10, 20, 400):  # before the cycle's snapshot, the snapshot, well after it
+            clock.set(boundary + offset)
+            if offset == 20:
+                run_snapshot(settings, data_dir, clock=clock)
+            else:
+                at_ms = int(clock.now() * 1000)
+                live[at_ms] = ExchangeSource(settings.store_file(), clock=clock).fetch(keys).data
+    clock.set(clock.now() + 3600)  # the store is read later; it now knows the whole period
+    store = StoreDerivativesAt(settings.store_file(), clock=clock)
+    kinds: set[str] = set()
+    for at_ms, seen in live.items():
+        replay = ExchangeSource(settings.store_file(), clock=FakeClock(at_ms / 1000)).fetch(keys).data
+        for key in keys:
+            (got,) = store.at([key], at_ms).values()  # one market at a time: the preload
+            assert got == replay[key], (key, at_ms)
+            got, got_as_of = _without_funding_as_of(got)
+            want, live_as_of = _without_funding_as_of(seen[key])
+            assert got == want, (key, at_ms)
+            assert (got_as_of is None) == (live_as_of is None)
+            assert got_as_of is None or got_as_of <= live_as_of <= at_ms
+            kinds.add(str(got["oi_status"]))
+    assert store._preload is not None  # answered from memory
+    assert kinds >= {"resolved", "aggregated", "neutral"}
+
+
+def test_a_moment_after_the_preload_reads_sqlite(
+    settings: Settings, data_dir: Path, clock: FakeClock, world: VenueWorld
+) -> None:
+    key = MarketKey("BYBIT", world.perpetuals("BYBIT", T0)[0].expected_local)
+    run_snapshot(settings, data_dir, clock=clock, exchanges=["BYBIT"])
+    store = StoreDerivativesAt(settings.store_file(), clock=clock)
+    now = int(clock.now() * 1000)
+    assert store.at([key], now) == ExchangeSource(settings.store_file(), clock=clock).fetch([key]).data
+    assert store._preload is None  # the store may still learn what is observed by now
+    store.at([key], now - 1000)
+    assert store._preload is not None

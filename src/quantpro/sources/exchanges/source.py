@@ -20,18 +20,12 @@ from quantpro.analysis.derivatives import OI_MIN_BUCKETS
 from quantpro.clock import Clock, now_ms, utc_text
 from quantpro.models import FieldSource, MarketData, MarketKey, SourceName, neutral_market_data
 from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
+from quantpro.sources.exchanges.reads import SqlReads, StoreReads
 from quantpro.sources.exchanges.series import STALE_CYCLES, SeriesView, current_boundary, view_series
 from quantpro.store.db import Store
 from quantpro.store.derivatives import BUCKET_S, MarketRow
-from quantpro.store.derivatives_read import (
-    bucket_counts,
-    latest_liquidations_all,
-    latest_ls_ratios,
-    load_markets,
-    load_series,
-)
 
-__all__ = ["LS_VENUES", "REFERENCE_ORDER", "ExchangeSource"]
+__all__ = ["LS_VENUES", "REFERENCE_ORDER", "ExchangeSource", "read_at"]
 
 #: The venue whose market stands in for a coin's others (most liquid first).
 REFERENCE_ORDER = ("BINANCE", "BYBIT", "OKX", "BITGET", "HYPERLIQUID", "KUCOIN", "MEXC")
@@ -61,42 +55,48 @@ class ExchangeSource:
         scan_ms = now_ms(self.clock)
         stats = SourceStats()
         with Store(self.store_path) as store:
-            reader = _Reader(store, scan_ms, markets)
-            data = {key: reader.market_data(key) for key in markets}
+            data, warming_up = read_at(SqlReads(store), scan_ms, markets)
         for item in data.values():
             status = item.get("oi_status", "neutral")
             stats.oi_status[status] = stats.oi_status.get(status, 0) + 1
             stats.degraded_markets += 1 if (item.get("oi_metadata") or {}).get("degraded") else 0
         if self.block is not None:
-            self.block.setdefault("store", {})["warming_up_markets"] = reader.warming_up
+            self.block.setdefault("store", {})["warming_up_markets"] = warming_up
             stats.derivatives = self.block
         return SourceResult(data, stats)
+
+
+def read_at(
+    reads: StoreReads, scan_ms: int, keys: Sequence[MarketKey]
+) -> tuple[dict[MarketKey, MarketData], int]:
+    """Each market's data as a scan at ``scan_ms`` reads it from ``reads``, and how many are warming up."""
+    reader = _Reader(reads, scan_ms, keys)
+    return {key: reader.market_data(key) for key in keys}, reader.warming_up
 
 
 class _Reader:
     """One scan's view of the store: markets indexed, the series loaded in one query."""
 
-    def __init__(self, store: Store, scan_ms: int, keys: Sequence[MarketKey]) -> None:
-        self.store = store
+    def __init__(self, reads: StoreReads, scan_ms: int, keys: Sequence[MarketKey]) -> None:
         self.scan_ms = scan_ms
         self.scan_s = scan_ms / 1000
         self.current = current_boundary(self.scan_s)
         # Only what was known at the scan's moment: a replay of the past (``scan --as-of``, the
         # backtest) must not see a market listed later, nor a ratio or a funding rate observed later.
-        self.markets = [m for m in load_markets(store) if m.first_seen_ms <= scan_ms]
+        self.markets = [m for m in reads.markets() if m.first_seen_ms <= scan_ms]
         self.by_local = {(m.venue, m.local_symbol): m for m in self.markets}
-        counts = bucket_counts(store, since_s=int(self.scan_s) - 86_400 + BUCKET_S, until_s=self.current)
-        self.counts = counts
+        since = int(self.scan_s) - 86_400 + BUCKET_S
+        counts = reads.counts(since_s=since, until_s=self.current, observed_by_ms=scan_ms)
         self.reference = _references(self.markets, counts)
         asked = {(k.exchange.upper(), k.symbol) for k in keys}
         own = [m for m in self.markets if (m.venue, m.local_symbol) in asked]
         wanted = {m.id for m in own} | {self.reference[m.coin].id for m in own if m.coin in self.reference}
-        self.series = load_series(
-            store, wanted, since_s=self.current - 86_400, until_s=self.current, observed_by_ms=scan_ms
+        self.series = reads.series(
+            wanted, since_s=self.current - 86_400, until_s=self.current, observed_by_ms=scan_ms
         )
         self.warming_up = 0
-        self.ls = latest_ls_ratios(store, until_ms=scan_ms)
-        self.liquidations = latest_liquidations_all(store, until_ms=scan_ms)
+        self.ls = reads.ls_ratios(until_ms=scan_ms)
+        self.liquidations = reads.liquidations(until_ms=scan_ms)
 
     def _absent(self, key: MarketKey) -> MarketData:
         """A market not in the store: neutral when its venue's snapshot does not list it; lacking OI
