@@ -44,6 +44,54 @@ SHARE = {
 }
 BOUNDARY = 900
 FRESH_S = 900 + 300
+#: The fakes' paths of the per-symbol long/short ratio and OI-history calls; every other request of a
+#: snapshot is OI and funding (bulk calls, Binance's per-symbol OI, and any markets/metadata call).
+LS_PATHS = frozenset(
+    {
+        "/futures/data/globalLongShortAccountRatio",
+        "/v5/market/account-ratio",
+        "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
+        "/api/v2/mix/market/account-long-short",
+    }
+)
+HISTORY_PATHS = frozenset(
+    {
+        "/futures/data/openInterestHist",
+        "/v5/market/open-interest",
+        "/api/v5/rubik/stat/contracts/open-interest-history",
+        "/api/ua/v1/market/open-interest",
+        "/api/v1/market/open-interest",
+    }
+)
+
+
+#: ccxt's markets calls (``load_markets`` of each snapshot's new client; Binance's funding intervals):
+#: metadata, not OI and funding (KuCoin's and Hyperliquid's bulk call is also their markets call).
+MARKETS_PATHS = frozenset(
+    {
+        "/fapi/v1/exchangeInfo",
+        "/fapi/v1/fundingInfo",
+        "/v5/market/instruments-info",
+        "/api/v5/public/instruments",
+        "/api/v2/mix/market/contracts",
+        "/api/v3/exchangeInfo",
+        "/api/v1/contract/detail",
+    }
+)
+
+
+def request_kinds(paths: list[str]) -> dict[str, int]:
+    """A venue's requests of one cycle by kind: OI and funding, markets metadata, long/short ratios,
+    OI history."""
+    ls = sum(1 for p in paths if p in LS_PATHS)
+    history = sum(1 for p in paths if p in HISTORY_PATHS)
+    markets = sum(1 for p in paths if p in MARKETS_PATHS)
+    return {
+        "oi_funding": len(paths) - ls - history - markets,
+        "markets": markets,
+        "ls_ratio": ls,
+        "oi_history": history,
+    }
 
 
 def universe(world: VenueWorld, t: float, total: int) -> list[MarketKey]:
@@ -122,6 +170,9 @@ def run(cycles: int, total: int) -> dict[str, Any]:
                 venue_fake_s = max(lanes.values())
                 clock.set(start + venue_fake_s)
                 sent = {v: len(f.log) - sent0[v] for v, f in fakes.fakes.items()}
+                kinds = {
+                    v: request_kinds([r.path for r in f.log[sent0[v] :]]) for v, f in fakes.fakes.items()
+                }
                 before = sum(len(f.log) for f in fakes.fakes.values())
                 wall = time.perf_counter()
                 data = ExchangeSource(settings.store_file(), clock=clock).fetch(keys).data
@@ -168,6 +219,7 @@ def run(cycles: int, total: int) -> dict[str, Any]:
                         "read_wall_s": round(read_s, 4),
                         "scan_venue_requests": scan_requests,
                         "venue_requests": sent,
+                        "venue_requests_by_kind": kinds,
                         "http_429": sum(v.http_429 for v in outcome.venues.values()),
                         "venue_errors": {n: v.error for n, v in outcome.venues.items() if v.error},
                         "fresh_pct": round(100 * fresh / len(keys), 2),
@@ -192,7 +244,7 @@ def run(cycles: int, total: int) -> dict[str, Any]:
                     f"coinalyze {coinalyze_fake_s:>4.0f}s, cycle {r['cycle_fake_s']:>5.0f}s) "
                     f"read {r['read_wall_s']:.3f}s fresh {r['fresh_pct']:>6.2f}% capable {capable:>4} "
                     f"z {compared:>4} worst {worst:.2e} units {co.get('spent')}/{co.get('budget')} "
-                    f"short {co.get('short_by')} 429 {r['http_429']} binance {sent['BINANCE']} "
+                    f"short {co.get('short_by')} 429 {r['http_429']} binance {kinds['BINANCE']} "
                     f"store {r['store_bytes'] / 1e6:.1f} MB {per_venue}",
                     flush=True,
                 )
@@ -224,6 +276,21 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "binance_requests_max": max(r["venue_requests"]["BINANCE"] for r in rows),
         "other_venue_requests_max_after_cycle0": max(
             (n for r in rows[1:] for v, n in r["venue_requests"].items() if v != "BINANCE"), default=None
+        ),
+        "requests_by_kind_max_after_cycle0": {
+            v: {k: max((r["venue_requests_by_kind"][v][k] for r in rows[1:]), default=None) for k in kinds}
+            for v in rows[0]["venue_requests_by_kind"]
+            for kinds in [("oi_funding", "markets", "ls_ratio", "oi_history")]
+        },
+        "binance_oi_plus_ls_max": max(
+            r["venue_requests_by_kind"]["BINANCE"]["oi_funding"]
+            + r["venue_requests_by_kind"]["BINANCE"]["ls_ratio"]
+            for r in rows
+        ),
+        "binance_stats_pool_max": max(
+            r["venue_requests_by_kind"]["BINANCE"]["ls_ratio"]
+            + r["venue_requests_by_kind"]["BINANCE"]["oi_history"]
+            for r in rows
         ),
         "store_mb_last": round(rows[-1]["store_bytes"] / 1e6, 2),
         "rejected_total": sum(r["rejected"] for r in rows),

@@ -20,7 +20,7 @@ from typing import Any
 from quantpro.clock import Clock, now_ms
 from quantpro.errors import RemoteError, RequestRejectedError
 from quantpro.settings import Settings
-from quantpro.sources.exchanges.coinalyze_spend import spend_budget
+from quantpro.sources.exchanges.coinalyze_spend import bootstrap_hyperliquid, spend_budget
 from quantpro.sources.exchanges.history import REPAIR_BELOW, missing_boundaries, splice_check
 from quantpro.sources.exchanges.ls_ratios import choose_ls_markets, fetch_ls_ratios
 from quantpro.sources.exchanges.series import current_boundary
@@ -312,7 +312,8 @@ def _splice(
 def bootstrap_store(
     settings: Settings, data_dir: Path, *, clock: Clock, exchanges: Sequence[str] | None = None
 ) -> SnapshotOutcome:
-    """``quantpro bootstrap``: the last 32 buckets of every stored market from venue history."""
+    """``quantpro bootstrap``: the last 32 buckets of every stored market from venue history, and
+    of Hyperliquid markets from Coinalyze (its OI history; skipped, with a reason, without a key)."""
     venues = [Venue(v.upper()) for v in exchanges] if exchanges else list(Venue)
     path = settings.store_file(Path(data_dir))
     outcome = SnapshotOutcome(current_boundary(clock.now()), path)
@@ -325,4 +326,7 @@ def bootstrap_store(
             result.buckets_repaired = bootstrap_venue(store, client, outcome.boundary, outcome.rejected)
             result.requests = client.requests - before
             result.markets = len(load_markets(store, client.spec.venue.value))
+        if not exchanges or Venue.HYPERLIQUID in venues:
+            cache = settings.cache_path(Path(data_dir))
+            outcome.coinalyze = bootstrap_hyperliquid(store, settings, clock=clock, cache_dir=cache)
     return outcome

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from quantpro.store.db import Store
@@ -68,17 +70,17 @@ def load_series(
     store.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_market (id INTEGER PRIMARY KEY)")
     store.conn.execute("DELETE FROM wanted_market")
     store.conn.executemany("INSERT INTO wanted_market VALUES (?)", [(m,) for m in wanted])
-    rows = store.conn.execute(
+    cursor = store.conn.cursor()
+    cursor.row_factory = None  # plain tuples: the columns are BucketRow's fields in order (REAL, NOT NULL)
+    rows = cursor.execute(
         "SELECT b.market, b.bucket_end, b.oi_base, b.contract_size, b.source, b.price, b.funding "
         "FROM oi_bucket b JOIN wanted_market w ON w.id = b.market "
         "WHERE b.bucket_end BETWEEN ? AND ? AND b.bucket_end * 1000 + COALESCE(b.lag_ms, 0) <= ? "
         "ORDER BY b.market, b.bucket_end",
         (since_s, until_s, _until(observed_by_ms)),
     )
-    for row in rows:
-        series[int(row[0])].append(
-            BucketRow(int(row[1]), float(row[2]), float(row[3]), str(row[4]), row[5], row[6])
-        )
+    for market, group in groupby(rows, key=itemgetter(0)):
+        series[market] = [BucketRow(*row[1:]) for row in group]
     store.conn.commit()
     return series
 

@@ -12,12 +12,12 @@ import pytest
 from quantpro.clock import FakeClock
 from quantpro.models import MarketKey
 from quantpro.runs.derivatives_mode import derivatives_source
-from quantpro.runs.snapshot import run_snapshot
+from quantpro.runs.snapshot import bootstrap_store, run_snapshot
 from quantpro.settings import Settings, load_settings
 from quantpro.simulator import SimulatorConfig, start_simulator
 from quantpro.simulator.venues import RunningFakes
 from quantpro.store.db import Store
-from quantpro.store.derivatives_read import load_markets
+from quantpro.store.derivatives_read import load_markets, load_series
 
 KEY = "exchange-part-key"
 
@@ -84,3 +84,28 @@ def test_a_refused_key_under_auto_is_reported_not_fatal(
     assert "refused the key" in str(outcome.coinalyze["error"])
     assert "not-the-key" not in str(outcome.coinalyze["error"])
     assert all(v.status == "ok" for v in outcome.venues.values())
+
+
+def test_bootstrap_fills_hyperliquid_from_coinalyze(
+    fakes: RunningFakes, sim: Any, tmp_path: Path, data_dir: Path, clock: FakeClock
+) -> None:
+    settings = with_key(fakes, sim, tmp_path)
+    run_snapshot(settings, data_dir, clock=clock, coinalyze=False)  # the venues only: no .H history yet
+    outcome = bootstrap_store(settings, data_dir, clock=clock)
+    block = outcome.coinalyze
+    assert block is not None and block["status"] == "ok", block
+    with Store(settings.store_file()) as store:
+        hyper = [m for m in load_markets(store, "HYPERLIQUID") if m.coinalyze_status == "resolved"]
+        sources = {
+            m.id: [r.source for r in load_series(store, [m.id], since_s=0, until_s=2**62)[m.id]]
+            for m in hyper
+        }
+        liquidations = store.conn.execute("SELECT COUNT(*) FROM liquidations").fetchone()[0]
+    assert hyper, "the default world has Hyperliquid markets Coinalyze covers"
+    assert block["spent"] == block["planned"] == len(hyper)  # one unit a market, nothing else
+    assert liquidations == 0
+    for market in hyper:
+        assert sources[market.id].count("coinalyze") >= 30, (market.venue_id, sources[market.id])
+    # run again: every .H market has its buckets, so nothing is spent
+    again = bootstrap_store(settings, data_dir, clock=clock)
+    assert again.coinalyze is not None and again.coinalyze["spent"] == 0

@@ -1,4 +1,5 @@
-"""``quantpro bootstrap``: the last 32 buckets of every stored market from venue history."""
+"""``quantpro bootstrap``: the last 32 buckets of every stored market from venue history and, for
+Hyperliquid, from Coinalyze."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ def bootstrap(
     data_dir: DataDirArgument, exchange: ExchangeOption = ALL_VENUES, cache_dir: CacheDirOption = None
 ) -> int:
     """Fill the last 32 buckets of every stored market from venue OI history (Binance, Bybit, OKX,
-    KuCoin); history that disagrees with live data by more than 5 % is discarded with a reason.
+    KuCoin) and, for Hyperliquid markets, from Coinalyze's OI history (needs COINALYZE_API_KEY; 1 unit a
+    market, once); history that disagrees with live data by more than 5 % is discarded with a reason.
 
     Run `quantpro snapshot` first: only markets already in the store are bootstrapped.
     """

@@ -40,7 +40,7 @@ from quantpro.store.derivatives_read import (
     tier_a_symbols,
 )
 
-__all__ = ["spend_budget"]
+__all__ = ["bootstrap_hyperliquid", "spend_budget"]
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,11 @@ def _items(store: Store, markets: Sequence[MarketRow], settings: Settings, at_ms
     return items
 
 
-def spend_budget(store: Store, settings: Settings, *, clock: Clock, cache_dir: Any) -> dict[str, Any]:
-    """Plan and send one cycle's Coinalyze requests; returns ``run.derivatives.coinalyze``."""
+def spend_budget(
+    store: Store, settings: Settings, *, clock: Clock, cache_dir: Any, bootstrap_only: bool = False
+) -> dict[str, Any]:
+    """Plan and send one cycle's Coinalyze requests; returns ``run.derivatives.coinalyze``.
+    ``bootstrap_only``: only the one-time Hyperliquid OI history (``quantpro bootstrap``)."""
     budget = usable_budget(settings.cycle_budget, settings.coinalyze_reserve)
     if not settings.has_api_key:
         return _block("skipped", budget, "no COINALYZE_API_KEY: liquidations not fetched")
@@ -104,7 +107,10 @@ def spend_budget(store: Store, settings: Settings, *, clock: Clock, cache_dir: A
         markets = [m for m in load_markets(store) if not m.delisted]
         _resolve(store, CoinalyzeResolver(settings, client=client, clock=clock, cache_dir=cache_dir), markets)
         markets = load_markets(store)
-        plan = plan_cycle(_items(store, markets, settings, at), budget)
+        items = _items(store, markets, settings, at)
+        if bootstrap_only:
+            items = [i for i in items if i.bootstrap]
+        plan = plan_cycle(items, budget)
         spent, error = _send(store, client, plan.requests, markets, clock)
     except AuthenticationError as exc:
         return _logged(store, at, _block("failed", budget, f"Coinalyze refused the key: {exc}"))
@@ -178,3 +184,11 @@ def _write_oi_history(store: Store, data: dict[str, Any], markets: Sequence[Mark
             log.warning("HYPERLIQUID %s: Coinalyze %s", market.venue_id, verdict.reason)
             continue
         write_history(store, market.id, verdict.points, contract_size=1.0, source="coinalyze")
+
+
+def bootstrap_hyperliquid(
+    store: Store, settings: Settings, *, clock: Clock, cache_dir: Any
+) -> dict[str, Any]:
+    """The Hyperliquid OI bootstrap alone (``quantpro bootstrap``): Coinalyze's OI history of every
+    stored ``.H`` market with too few buckets, within one cycle's budget; no liquidations."""
+    return spend_budget(store, settings, clock=clock, cache_dir=cache_dir, bootstrap_only=True)

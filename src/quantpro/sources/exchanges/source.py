@@ -23,7 +23,7 @@ from quantpro.sources.base import ProgressCallback, SourceResult, SourceStats
 from quantpro.sources.exchanges.reads import SqlReads, StoreReads
 from quantpro.sources.exchanges.series import STALE_CYCLES, SeriesView, current_boundary, view_series
 from quantpro.store.db import Store
-from quantpro.store.derivatives import BUCKET_S, MarketRow
+from quantpro.store.derivatives import BUCKET_S, BucketRow, MarketRow
 
 __all__ = ["LS_VENUES", "REFERENCE_ORDER", "ExchangeSource", "read_at"]
 
@@ -90,10 +90,16 @@ class _Reader:
         self.reference = _references(self.markets, counts)
         asked = {(k.exchange.upper(), k.symbol) for k in keys}
         own = [m for m in self.markets if (m.venue, m.local_symbol) in asked]
-        wanted = {m.id for m in own} | {self.reference[m.coin].id for m in own if m.coin in self.reference}
-        self.series = reads.series(
-            wanted, since_s=self.current - 86_400, until_s=self.current, observed_by_ms=scan_ms
-        )
+        self.reads = reads
+        self.series = self._load({m.id for m in own})
+        self.views = {m.id: view_series(self.series[m.id], scan_s=self.scan_s) for m in own}
+        # A reference market's series is read only for the markets that may borrow it (warming up).
+        refs = {
+            self.reference[m.coin].id
+            for m in own
+            if self.views[m.id].real < OI_MIN_BUCKETS and m.coin in self.reference
+        }
+        self.series.update(self._load(refs - self.series.keys()))
         self.warming_up = 0
         self.ls = reads.ls_ratios(until_ms=scan_ms)
         self.liquidations = reads.liquidations(until_ms=scan_ms)
@@ -111,8 +117,15 @@ class _Reader:
         data["oi_metadata"]["degraded"] = True
         return data
 
+    def _load(self, wanted: set[int]) -> dict[int, list[BucketRow]]:
+        since, until = self.current - 86_400, self.current
+        return self.reads.series(wanted, since_s=since, until_s=until, observed_by_ms=self.scan_ms)
+
     def view(self, market: MarketRow) -> SeriesView:
-        return view_series(self.series.get(market.id, []), scan_s=self.scan_s)
+        found = self.views.get(market.id)
+        if found is None:
+            found = self.views[market.id] = view_series(self.series.get(market.id, []), scan_s=self.scan_s)
+        return found
 
     def market_data(self, key: MarketKey) -> MarketData:
         own = self.by_local.get((key.exchange.upper(), key.symbol))
