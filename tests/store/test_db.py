@@ -82,3 +82,28 @@ def test_a_read_only_store_that_does_not_exist_is_not_created(tmp_path: Path) ->
     with pytest.raises(FileNotFoundError):
         Store(tmp_path / "missing.sqlite", read_only=True)
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_the_page_by_page_check_runs_every_few_hours_and_catches_damage_inside(tmp_path: Path) -> None:
+    from quantpro.store.db import INTEGRITY_EVERY_S
+
+    path = tmp_path / "quantpro.sqlite"
+    now = [1_000_000.0]
+    with Store(path, now=lambda: now[0]) as store, store.transaction() as conn:
+        conn.executemany("INSERT INTO thing (name) VALUES (?)", [(f"n{i}" * 50,) for i in range(3000)])
+    with sqlite3.connect(path) as conn:  # fold the WAL into the file, then damage an interior page
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 5 : page * 6] = b"\xff" * page
+    path.write_bytes(bytes(data))
+
+    now[0] += INTEGRITY_EVERY_S / 2  # checked recently: this open does not read every page
+    with Store(path, now=lambda: now[0]):
+        pass
+    assert not list(tmp_path.glob("*.corrupt-*"))
+    now[0] += INTEGRITY_EVERY_S  # due again: the damage is found, the file moved aside, a new one made
+    with Store(path, now=lambda: now[0]) as store:
+        assert store.schema_version(COMPONENT) == 2
+        assert store.conn.execute("SELECT COUNT(*) FROM thing").fetchone()[0] == 0
+    assert len(list(tmp_path.glob("quantpro.sqlite.corrupt-*"))) >= 1
