@@ -13,6 +13,25 @@ from quantpro.models import TIMEFRAME_MS
 DEMO_NOW_MS = 1_768_842_000_000
 LTF_MS = TIMEFRAME_MS["15m"]
 
+#: The fields of a trade in the JSON report, in order (docs/design.md §13).
+TRADE_FIELDS = [
+    "exchange",
+    "symbol",
+    "strategy",
+    "side",
+    "score",
+    "cut_ms",
+    "entry_ms",
+    "entry",
+    "stop",
+    "target",
+    "exit_ms",
+    "exit",
+    "exit_reason",
+    "r",
+    "quoted_entry",
+]
+
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

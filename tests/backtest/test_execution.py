@@ -9,6 +9,8 @@ import pytest
 from quantpro.models import Candles
 from quantpro.runs.backtest.execution import EXCLUDED_GAP, Plan, Trade, simulate, trade_dict
 
+from .conftest import TRADE_FIELDS
+
 M = 900_000  # 15m
 T0 = 1_768_000_000_000 - (1_768_000_000_000 % M)
 
@@ -95,20 +97,4 @@ def test_a_fill_already_past_the_stop_is_no_trade() -> None:
 
 def test_the_json_trade_has_exactly_the_listed_fields() -> None:
     t = run([FLAT, FLAT, (100.0, 112.0, 94.0, 100.0)], plan())
-    assert list(trade_dict(t)) == [
-        "exchange",
-        "symbol",
-        "strategy",
-        "side",
-        "score",
-        "cut_ms",
-        "entry_ms",
-        "entry",
-        "stop",
-        "target",
-        "exit_ms",
-        "exit",
-        "exit_reason",
-        "r",
-        "quoted_entry",
-    ]
+    assert list(trade_dict(t)) == TRADE_FIELDS

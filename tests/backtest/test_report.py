@@ -20,23 +20,7 @@ from quantpro.runs.backtest.summary import SUMMARY_KEYS
 from quantpro.runs.scan import run_scan
 from quantpro.settings import Settings
 
-TRADE_FIELDS = [
-    "exchange",
-    "symbol",
-    "strategy",
-    "side",
-    "score",
-    "cut_ms",
-    "entry_ms",
-    "entry",
-    "stop",
-    "target",
-    "exit_ms",
-    "exit",
-    "exit_reason",
-    "r",
-    "quoted_entry",
-]
+from .conftest import TRADE_FIELDS
 
 
 @pytest.fixture(scope="module")
