@@ -19,6 +19,7 @@ from typing import Any
 
 from quantpro.clock import Clock, now_ms
 from quantpro.errors import RemoteError, RequestRejectedError
+from quantpro.feed.build import default_derivatives_block
 from quantpro.settings import Settings
 from quantpro.sources.exchanges.coinalyze_spend import bootstrap_hyperliquid, spend_budget
 from quantpro.sources.exchanges.history import REPAIR_BELOW, missing_boundaries, splice_check
@@ -94,25 +95,11 @@ class SnapshotOutcome:
 
     def derivatives_block(self, mode: str) -> dict[str, Any]:
         """The feed's ``run.derivatives`` block for this snapshot."""
-        return {
-            "mode": mode,
-            "venues": {name: v.block() for name, v in self.venues.items()},
-            "coinalyze": self.coinalyze
-            or {
-                "status": "skipped",
-                "budget": None,
-                "planned": 0,
-                "spent": 0,
-                "short_by": 0,
-                "oldest_age_s": {},
-                "error": None,
-            },
-            "store": {
-                "buckets_written": self.buckets_written,
-                "buckets_repaired": self.buckets_repaired,
-                "warming_up_markets": 0,
-            },
-        }
+        block = default_derivatives_block(mode)
+        block["venues"] = {name: v.block() for name, v in self.venues.items()}
+        block["coinalyze"] = self.coinalyze or block["coinalyze"]
+        block["store"].update(buckets_written=self.buckets_written, buckets_repaired=self.buckets_repaired)
+        return block
 
 
 def _clients(settings: Settings, data_dir: Path, clock: Clock, venues: Sequence[Venue]) -> list[VenueClient]:
